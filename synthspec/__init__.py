@@ -1,0 +1,3 @@
+"""synthspec: declarative, grammar-constrained synthetic data."""
+
+__version__ = "0.1.0"

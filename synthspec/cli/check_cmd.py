@@ -1,0 +1,36 @@
+"""`synthspec check SPEC`: compile a spec and report every problem, or say it is fine."""
+
+from __future__ import annotations
+
+import json
+
+from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.diagnostics import Severity
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("check", help="check a .synth spec and report every problem")
+    add_spec_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print the diagnostics as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from synthspec.lower import grammar_notes
+
+    result = compile_for_cli(args.spec, args.dataset, quiet=args.json)
+    spec = result.spec
+    notes = grammar_notes(spec)
+    if args.json:
+        print(json.dumps({"ok": True, "dataset": spec.name,
+                          "diagnostics": [d.to_json() for d in result.diagnostics],
+                          "grammar_notes": list(notes)}, indent=2))
+        return 0
+    for note in notes:
+        print(f"note: {note}")
+    generated = ", ".join(f.name for f in spec.generated_fields) or "none"
+    warnings = sum(1 for d in result.diagnostics if d.severity is Severity.WARNING)
+    print(f"ok: {args.spec}: dataset `{spec.name}`, {len(spec.fields)} fields (generated: {generated}), "
+          f"{spec.count} records, technique {spec.technique.name}"
+          + (f", {warnings} warning(s)" if warnings else ""))
+    return 0

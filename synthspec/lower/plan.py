@@ -1,0 +1,42 @@
+"""The lowered form of a spec: what the generation engine executes.
+
+Lowering is pure (no model): it draws the sampled fields of every record, and
+for each generated field produces the grammar it is decoded under, the prompt
+that precedes it and a token budget.  These dataclasses are the contract between
+`lower` and `generate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    """One record before the model runs: its index, its own seed, and the compiler-drawn values."""
+
+    index: int
+    sub_seed: int
+    sampled: dict[str, Any]
+    seed_ids: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FieldPlan:
+    """How to decode one generated field of one record.
+
+    `grammar` is a Lark grammar (llguidance dialect, start rule `start`) whose
+    language is exactly the allowed values of the field followed by `stop`.
+    `max_tokens` is budgeted from the field's length limits so a well-formed
+    value always fits; a generation that hits it is invalid.  `unenforced`
+    lists constraints the grammar cannot express, to be re-checked after.
+    """
+
+    name: str
+    grammar: str
+    prompt: str
+    max_tokens: int
+    stop: str = "\n"
+    unenforced: tuple[str, ...] = ()

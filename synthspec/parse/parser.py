@@ -1,0 +1,397 @@
+"""Parsing `.synth` text into the AST, with positions kept and syntax errors explained.
+
+LALR with lark's contextual lexer: linear time (a 1 MB spec parses in well under a
+second) and keywords that do not steal field names.  The lark grammar ships inside
+the package (`synthspec/grammar/synth.lark`).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from synthspec.diagnostics import Diagnostic, SynthspecError
+from synthspec.parse import ast
+from synthspec.parse.source import Source
+from synthspec.parse.strings import StringEscapeError, unescape_string
+from synthspec.parse.syntax_errors import describe_syntax_error
+
+
+@functools.lru_cache(maxsize=1)
+def _grammar_text() -> str:
+    return resources.files("synthspec.grammar").joinpath("synth.lark").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(
+        _grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+def _parse_tree(text: str, comments: list[ast.Comment] | None = None):
+    """Parse text into a lark tree, collecting comments when asked (for `fmt`)."""
+    if comments is None:
+        return _parser().parse(text)
+    parser = Lark(
+        _grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": lambda tok: comments.append(ast.Comment(str(tok), tok.line, tok.column))},
+    )
+    return parser.parse(text)
+
+
+class _ToAst(Transformer):
+    """lark tree → AST dataclasses.  Each rule method receives `meta` for positions."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(visit_tokens=True)
+        self.path = path
+
+    # -- helpers
+    def _pos(self, meta) -> ast.Pos:
+        if getattr(meta, "empty", True):
+            return ast.Pos(self.path, 0, 0, 0, 0)
+        return ast.Pos(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tpos(self, token: Token) -> ast.Pos:
+        return ast.Pos(self.path, token.line, token.column, token.end_line or token.line, token.end_column or token.column)
+
+    # -- tokens
+    def STRING(self, token: Token) -> ast.Str:
+        try:
+            return ast.Str(unescape_string(str(token)[1:-1]), self._tpos(token))
+        except StringEscapeError as exc:
+            raise SynthspecError(
+                Diagnostic(
+                    code="P002",
+                    message=f"invalid escape {exc.sequence!r} in string",
+                    file=self.path,
+                    line=token.line,
+                    column=token.column + 1 + exc.offset,
+                    end_column=token.column + 1 + exc.offset + len(exc.sequence),
+                    hint='use \\" \\\\ \\n \\t \\r \\/ or \\uXXXX',
+                )
+            ) from None
+
+    def NAME(self, token: Token) -> ast.Name:
+        return ast.Name(str(token), self._tpos(token))
+
+    def REGEX(self, token: Token) -> ast.Regex:
+        body = str(token)[1:-1].replace("\\/", "/")
+        return ast.Regex(body, self._tpos(token))
+
+    def SIGNED_NUMBER(self, token: Token) -> ast.Num:
+        text = str(token)
+        value: int | float = float(text) if "." in text else int(text)
+        return ast.Num(value, text, self._tpos(token))
+
+    def INT(self, token: Token) -> Token:
+        return token
+
+    # -- values
+    @v_args(meta=True)
+    def number(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def string_value(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def number_value(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def true_value(self, meta, children):
+        return ast.Bool(True, self._pos(meta))
+
+    @v_args(meta=True)
+    def false_value(self, meta, children):
+        return ast.Bool(False, self._pos(meta))
+
+    @v_args(meta=True)
+    def name_value(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def regex_value(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def value(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def list_value(self, meta, children):
+        return ast.ListValue(list(children), self._pos(meta))
+
+    @v_args(meta=True)
+    def range(self, meta, children):
+        return ast.Range(children[0], children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def argument(self, meta, children):
+        return ast.Argument(children[0].value, children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def call_args(self, meta, children):
+        return list(children)
+
+    @v_args(meta=True)
+    def name_list(self, meta, children):
+        return list(children)
+
+    # -- top level
+    @v_args(meta=True)
+    def start(self, meta, children):
+        return ast.SpecFile(self.path, list(children))
+
+    @v_args(meta=True)
+    def import_stmt(self, meta, children):
+        return ast.Import(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def list_inline(self, meta, children):
+        return ast.ListDecl(children[0], children[1], None, self._pos(meta))
+
+    @v_args(meta=True)
+    def list_file(self, meta, children):
+        return ast.ListDecl(children[0], None, children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def dataset(self, meta, children):
+        return ast.Dataset(children[0], list(children[1:]), self._pos(meta))
+
+    # -- simple statements
+    @v_args(meta=True)
+    def count_stmt(self, meta, children):
+        return ast.CountStmt(int(children[0]), self._pos(meta))
+
+    @v_args(meta=True)
+    def seed_stmt(self, meta, children):
+        return ast.SeedStmt(int(children[0]), self._pos(meta))
+
+    @v_args(meta=True)
+    def format_clause(self, meta, children):
+        return children[0]
+
+    @v_args(meta=True)
+    def output_stmt(self, meta, children):
+        return ast.OutputStmt(children[0], children[1] if len(children) > 1 else None, self._pos(meta))
+
+    @v_args(meta=True)
+    def column_map(self, meta, children):
+        return ast.ColumnMap(children[0], children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def seed_map(self, meta, children):
+        return list(children)
+
+    @v_args(meta=True)
+    def seeds_stmt(self, meta, children):
+        path = children[0]
+        fmt = next((c for c in children[1:] if isinstance(c, ast.Name)), None)
+        columns = next((c for c in children[1:] if isinstance(c, list)), None)
+        return ast.SeedsStmt(path, fmt, columns, self._pos(meta))
+
+    @v_args(meta=True)
+    def use_stmt(self, meta, children):
+        return ast.UseStmt(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def prompt_stmt(self, meta, children):
+        return ast.PromptStmt(children[0], self._pos(meta))
+
+    # -- fields
+    @v_args(meta=True)
+    def field_decl(self, meta, children):
+        return ast.FieldDecl(children[0], children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def from_seeds(self, meta, children):
+        return True
+
+    @v_args(meta=True)
+    def category_value(self, meta, children):
+        weight = children[1] if len(children) > 1 else None
+        return ast.CategoryValue(children[0].value, weight, self._pos(meta))
+
+    @v_args(meta=True)
+    def category_type(self, meta, children):
+        values = [c for c in children if isinstance(c, ast.CategoryValue)]
+        return ast.CategoryType(values, any(c is True for c in children), self._pos(meta))
+
+    @v_args(meta=True)
+    def category_from_seeds(self, meta, children):
+        return ast.CategoryType([], True, self._pos(meta))
+
+    @v_args(meta=True)
+    def integer_type(self, meta, children):
+        return ast.IntegerType(children[0], any(c is True for c in children), self._pos(meta))
+
+    @v_args(meta=True)
+    def integer_from_seeds(self, meta, children):
+        return ast.IntegerType(None, True, self._pos(meta))
+
+    @v_args(meta=True)
+    def places(self, meta, children):
+        return int(children[0])
+
+    @v_args(meta=True)
+    def decimal_type(self, meta, children):
+        places = next((c for c in children[1:] if isinstance(c, int) and c is not True), None)
+        return ast.DecimalType(children[0], places, any(c is True for c in children), self._pos(meta))
+
+    @v_args(meta=True)
+    def boolean_type(self, meta, children):
+        return ast.BooleanType(children[0] if children else None, self._pos(meta))
+
+    @v_args(meta=True)
+    def string_type(self, meta, children):
+        return ast.StringType(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def text_type(self, meta, children):
+        return ast.TextType(list(children), self._pos(meta))
+
+    @v_args(meta=True)
+    def derived_type(self, meta, children):
+        return ast.DerivedType(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def words_prop(self, meta, children):
+        return ast.WordsProp(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def chars_prop(self, meta, children):
+        return ast.CharsProp(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def tone_prop(self, meta, children):
+        return ast.ToneProp(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def style_prop(self, meta, children):
+        return ast.StyleProp(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def include_item(self, meta, children):
+        return ast.IncludeItem(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def must_include(self, meta, children):
+        return ast.MustInclude(list(children), self._pos(meta))
+
+    @v_args(meta=True)
+    def case_flag(self, meta, children):
+        return "case_sensitive"
+
+    @v_args(meta=True)
+    def forbid_item(self, meta, children):
+        return ast.ForbidItem(children[0], "case_sensitive" in children[1:], self._pos(meta))
+
+    @v_args(meta=True)
+    def must_not_include(self, meta, children):
+        return ast.MustNotInclude(list(children), self._pos(meta))
+
+    # -- rules
+    @v_args(meta=True)
+    def forbid_stmt(self, meta, children):
+        return ast.ForbidStmt(children[0], self._pos(meta))
+
+    @v_args(meta=True)
+    def condition(self, meta, children):
+        return ast.Condition(children[0], str(children[1]), children[2], self._pos(meta))
+
+    @v_args(meta=True)
+    def target_rule(self, meta, children):
+        return ast.TargetRule(children[0], children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def when_stmt(self, meta, children):
+        conditions = [c for c in children if isinstance(c, ast.Condition)]
+        rules = [c for c in children if isinstance(c, ast.TargetRule)]
+        return ast.WhenStmt(conditions, rules, self._pos(meta))
+
+    @v_args(meta=True)
+    def flip(self, meta, children):
+        return ast.Flip(children[0], children[2], str(children[1]) == "<->", self._pos(meta))
+
+    @v_args(meta=True)
+    def keep_clause(self, meta, children):
+        return ("keep", children[0])
+
+    @v_args(meta=True)
+    def regenerate_clause(self, meta, children):
+        return ("regenerate", children[0])
+
+    @v_args(meta=True)
+    def counterfactual_stmt(self, meta, children):
+        flips = [c for c in children[1:] if isinstance(c, ast.Flip)]
+        keep = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "keep"), [])
+        regenerate = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "regenerate"), [])
+        return ast.CounterfactualStmt(children[0], flips, keep, regenerate, self._pos(meta))
+
+    @v_args(meta=True)
+    def technique_stmt(self, meta, children):
+        return ast.TechniqueStmt(children[0], children[1] if len(children) > 1 else [], self._pos(meta))
+
+    @v_args(meta=True)
+    def validator_use(self, meta, children):
+        name = children[0]
+        args: list[ast.Argument] = []
+        policy = None
+        required = False
+        for child in children[1:]:
+            if isinstance(child, list):
+                args = child
+            elif isinstance(child, Token) and child.type == "POLICY":
+                policy = str(child)
+            elif isinstance(child, Token) and child.type == "REQUIRED":
+                required = True
+        return ast.ValidatorUse(name, args, policy, required, self._pos(meta))
+
+    @v_args(meta=True)
+    def validate_stmt(self, meta, children):
+        return ast.ValidateStmt(list(children), self._pos(meta))
+
+    @v_args(meta=True)
+    def model_prop(self, meta, children):
+        return ast.ModelProp(children[0], children[1], self._pos(meta))
+
+    @v_args(meta=True)
+    def model_stmt(self, meta, children):
+        return ast.ModelStmt(list(children), self._pos(meta))
+
+
+def parse_source(source: Source, keep_comments: bool = False) -> ast.SpecFile:
+    """Parse normalised spec text into an AST, or raise a `SynthspecError` with one diagnostic."""
+    comments: list[ast.Comment] | None = [] if keep_comments else None
+    try:
+        tree = _parse_tree(source.text, comments)
+    except UnexpectedInput as exc:
+        raise SynthspecError(describe_syntax_error(exc, source), sources={source.path: source.text}) from None
+    try:
+        spec_file = _ToAst(source.path).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, SynthspecError):
+            exc.orig_exc.sources = {source.path: source.text}
+            raise exc.orig_exc from None
+        raise
+    if comments is not None:
+        spec_file.comments = comments
+    return spec_file
+
+
+__all__ = ["parse_source", "UnexpectedCharacters", "UnexpectedEOF", "UnexpectedToken"]

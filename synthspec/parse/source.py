@@ -1,0 +1,106 @@
+"""Turning a path into spec text, or into a clear error about why it cannot be one.
+
+Users point the tool at all kinds of things: a directory, a binary, a file saved
+as UTF-16, a generated file with a multi-megabyte line.  Every such case ends
+here in a `SynthspecError` naming the file, before the parser sees anything,
+and fast (no pathological input reaches lark).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from synthspec.diagnostics import Diagnostic, SynthspecError
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_NESTING = 64
+
+
+@dataclass(frozen=True)
+class Source:
+    """A spec's text, normalised (no BOM, `\\n` line ends), and where it came from."""
+
+    path: str
+    text: str
+
+
+def _fail(path: str, code: str, message: str, hint: str, line: int | None = None, column: int | None = None) -> SynthspecError:
+    return SynthspecError(Diagnostic(code=code, message=message, file=path, line=line, column=column, hint=hint))
+
+
+def decode_source(data: bytes, path: str) -> Source:
+    """Validate and normalise raw bytes of a spec file."""
+    if not data.strip():
+        raise _fail(path, "S001", "the spec file is empty", "a spec needs at least `dataset NAME { ... }`")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        line = data[:offset].count(b"\n") + 1
+        raise _fail(path, "S002", "the file contains NUL bytes: it looks binary, not a .synth spec",
+                    "point synthspec at a UTF-8 text file", line=line)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(path, "S003", "the file is UTF-16 encoded", "save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(path, "S003", f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8",
+                    line=line, column=column) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_nesting(text, path)
+    return Source(path=path, text=text)
+
+
+def _check_nesting(text: str, path: str) -> None:
+    """Reject absurd bracket nesting before the parser recurses into it."""
+    depth = 0
+    line = 1
+    line_start = 0
+    in_string = False
+    escaped = False
+    for index, char in enumerate(text):
+        if char == "\n":
+            line += 1
+            line_start = index + 1
+            in_string = False
+            continue
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise _fail(path, "S004", f"brackets nested more than {MAX_NESTING} deep",
+                            "no construct of the language nests this deep; check for a generated or corrupted file",
+                            line=line, column=index - line_start + 1)
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+
+
+def read_source(path: str | Path) -> Source:
+    """Read a spec file from disk with every failure turned into a diagnostic."""
+    shown = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise _fail(shown, "S005", "no such file", "check the path (relative paths are relative to the current directory)")
+    if p.is_dir():
+        raise _fail(shown, "S006", "is a directory, not a .synth file", "name a file, e.g. specs/support_tickets.synth")
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _fail(shown, "S007", f"the file is {size // (1024 * 1024)} MiB; specs are limited to 32 MiB",
+                        "keep large word lists in a separate file loaded with `list NAME from \"file.txt\"`")
+        data = p.read_bytes()
+    except PermissionError:
+        raise _fail(shown, "S008", "permission denied", "check the file's permissions") from None
+    except OSError as exc:
+        raise _fail(shown, "S008", f"cannot read the file: {exc.strerror or exc}", "check the path") from None
+    return decode_source(data, shown)

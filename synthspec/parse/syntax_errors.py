@@ -1,0 +1,166 @@
+"""Turning lark's parse exceptions into diagnostics a person can act on.
+
+Two layers, as lark's `match_examples` suggests: known mistakes are recognised
+by the parser state they leave behind (labelled with an example of the mistake
+and a specific hint), and everything else gets a generic but readable
+"expected one of ..." built from friendly terminal names.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from synthspec.diagnostics import Diagnostic
+from synthspec.parse.source import Source
+
+# label -> (code, message, hint, examples of the mistake)
+_KNOWN_MISTAKES: dict[str, tuple[str, str, str, list[str]]] = {
+    "range_missing_dots": (
+        "P010",
+        "a range needs two numbers separated by `..`",
+        "write a range as LOW..HIGH, e.g. `words 50..150`",
+        ["dataset d { field t: text { words 50 } }", "dataset d { field n: integer 5 }",
+         "dataset d { field t: text { words 50 - 150 } }", "dataset d { field t: text { chars 5, 9 } }"],
+    ),
+    "field_missing_colon": (
+        "P011",
+        "a field needs `:` between its name and its type",
+        "write `field NAME: TYPE`, e.g. `field rating: integer 1..5`",
+        ["dataset d { field n integer 1..5 }", "dataset d { field n text }"],
+    ),
+    "unknown_field_type": (
+        "P012",
+        "unknown field type",
+        "field types are: category, integer, decimal, boolean, string, text, derived",
+        ["dataset d { field n: int 1..5 }", "dataset d { field n: float 1..5 }", "dataset d { field n: enum }"],
+    ),
+    "string_pattern_not_regex": (
+        "P013",
+        "a string field takes a /regex/ pattern",
+        'write the pattern between slashes, e.g. `field order: string /[A-Z]{3}-[0-9]{6}/`',
+        ['dataset d { field n: string "ABC" }', "dataset d { field n: string }"],
+    ),
+    "missing_brace": (
+        "P014",
+        "a block is not closed",
+        "add the missing `}`",
+        ["dataset d { count 5", "dataset d { field t: text { words 1..2 }"],
+    ),
+    "unknown_statement": (
+        "P015",
+        "unknown statement in a dataset",
+        "statements are: count, seed, output, seeds, list, field, use, when, must not include, counterfactual, "
+        "technique, validate, model, prompt",
+        ["dataset d { counts 5 }", "dataset d { name 5 }", "dataset d { foo }"],
+    ),
+    "unknown_text_property": (
+        "P016",
+        "unknown property of a text field",
+        "text properties are: words, chars, tone, style, must include, must not include",
+        ["dataset d { field t: text { length 5 } }", "dataset d { field t: text { foo } }"],
+    ),
+}
+
+_FRIENDLY = {
+    "NAME": "a name",
+    "STRING": 'a "string"',
+    "REGEX": "a /regex/",
+    "SIGNED_NUMBER": "a number",
+    "INT": "a whole number",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "COLON": "`:`",
+    "COMMA": "`,`",
+    "EQUAL": "`=`",
+    "COMPARE": "`==` or `!=`",
+    "BOTH_WAYS": "`<->`",
+    "ONE_WAY": "`->`",
+    "POLICY": "drop/flag/fail",
+    "TRUE": "true",
+    "FALSE": "false",
+    "$END": "end of file",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _examples() -> dict[str, list[str]]:
+    return {label: entry[3] for label, entry in _KNOWN_MISTAKES.items()}
+
+
+def _friendly(terminal: str) -> str:
+    if terminal in _FRIENDLY:
+        return _FRIENDLY[terminal]
+    if terminal.startswith("__ANON") or terminal.isupper():
+        return terminal.lower()
+    return terminal
+
+
+def _label(exc: UnexpectedInput) -> str | None:
+    from synthspec.parse.parser import _parser
+
+    try:
+        return exc.match_examples(_parser().parse, _examples(), use_accepts=True)
+    except Exception:  # match_examples re-parses; never let labelling hide the real error
+        return None
+
+
+def _expected_words(exc: UnexpectedInput) -> str:
+    expected = getattr(exc, "expected", None) or getattr(exc, "allowed", None) or set()
+    from synthspec.parse.parser import _parser
+
+    names = []
+    terminals = {t.name: t for t in _parser().terminals}
+    for name in sorted(expected):
+        term = terminals.get(name)
+        if term is not None and term.pattern.type == "str":
+            names.append(f"`{term.pattern.value}`")
+        else:
+            names.append(_friendly(name))
+    names = sorted(set(names))
+    if not names:
+        return ""
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return ", ".join(names)
+
+
+def describe_syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
+    """A diagnostic for a parse failure: place, what was found, what was expected, and a hint."""
+    line = getattr(exc, "line", None)
+    column = getattr(exc, "column", None)
+    if isinstance(exc, UnexpectedEOF) or line in (None, -1):
+        lines = source.text.rstrip("\n").split("\n")
+        line = len(lines)
+        column = len(lines[-1]) + 1
+    label = _label(exc)
+    if label is not None:
+        code, message, hint, _ = _KNOWN_MISTAKES[label]
+    else:
+        code, hint = "P001", None
+        if isinstance(exc, UnexpectedCharacters):
+            char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else ""
+            message = f"unexpected character {char!r}"
+            if char == "'":
+                hint = 'strings use double quotes: "like this"'
+        elif isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+            message = "unexpected end of file"
+        elif isinstance(exc, UnexpectedToken):
+            message = f"unexpected {str(exc.token)!r}"
+        else:
+            message = "unexpected end of file"
+        expected = _expected_words(exc)
+        if expected and hint is None:
+            hint = f"expected {expected}"
+        elif expected:
+            hint = f"{hint}; expected {expected}"
+    end_column = None
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END" and column is not None:
+        end_column = column + max(1, len(str(exc.token)))
+    return Diagnostic(code=code, message=message, file=source.path, line=line, column=column,
+                      end_column=end_column, hint=hint)

@@ -1,0 +1,206 @@
+"""The validator plugin API, version 1: what a validator declares, receives and returns.
+
+This is the whole contract between synthspec and a validator package (built-in
+or third-party); docs/plugins.md documents every public name here and a test
+checks that it does.  A validator is a class registered under the entry-point
+group `synthspec.validators`.  It declares its name, the API version it was
+written for, a pydantic model of its parameters (so the checker can reject a
+bad `validate foo(x=...)` at compile time), its scope and a default policy, and
+it returns typed `Finding`s.  Bumping `API_VERSION` is a breaking change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from synthspec.datafiles import SeedExample
+from synthspec.ir.model import Spec
+
+API_VERSION = 1
+
+Policy = Literal["drop", "flag", "fail"]
+POLICIES: tuple[str, ...] = ("drop", "flag", "fail")
+
+
+class Scope(str, Enum):
+    """RECORD validators judge one record at a time (and can run inside the build loop);
+    DATASET validators need the whole dataset (duplicates, distributions)."""
+
+    RECORD = "record"
+    DATASET = "dataset"
+
+
+class Severity(str, Enum):
+    """ERROR findings trigger the validator's policy; WARNING and INFO are only reported."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Params(BaseModel):
+    """Base for a validator's parameter model: unknown parameters are an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(Params):
+    """Parameter model of a validator that takes none."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a validator found.
+
+    `record_index` is the 0-based position in the records given to the
+    validator (None for a dataset-wide finding); `record_id` is the record's
+    `id` (or `_provenance.id`) when it has one.  `value` is what was measured
+    and `threshold` what it was compared against, so reports can show both.
+    """
+
+    validator: str
+    severity: Severity
+    message: str
+    record_index: int | None = None
+    record_id: str | None = None
+    field: str | None = None
+    value: float | str | None = None
+    threshold: float | str | None = None
+    code: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "validator": self.validator,
+            "severity": self.severity.value,
+            "message": self.message,
+            "record_index": self.record_index,
+            "record_id": self.record_id,
+            "field": self.field,
+            "value": self.value,
+            "threshold": self.threshold,
+            "code": self.code,
+        }
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Data for one plot: bin labels and one series of counts per source ("seeds", "synthetic")."""
+
+    title: str
+    labels: tuple[str, ...]
+    series: dict[str, tuple[float, ...]]
+    kind: Literal["bars", "hist"] = "bars"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"title": self.title, "labels": list(self.labels), "series": {k: list(v) for k, v in self.series.items()}, "kind": self.kind}
+
+
+@dataclass
+class ValidatorResult:
+    """What a validator returns: findings, named measurements, plot data, notes."""
+
+    findings: list[Finding] = field(default_factory=list)
+    metrics: dict[str, float | int | str | None] = field(default_factory=dict)
+    histograms: list[Histogram] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ValidatorContext:
+    """Everything a validator may look at.
+
+    `records` are dicts keyed by field name; keys starting with `_` (such as
+    `_provenance`) are bookkeeping and not part of the data.  `seeds` are the
+    spec's seed examples (empty when the spec has none).  `params` is an
+    instance of the validator's `Params` model.
+    """
+
+    spec: Spec
+    records: Sequence[dict[str, Any]]
+    seeds: Sequence[SeedExample]
+    params: Any
+
+
+class Validator:
+    """Base class of every validator.
+
+    Subclasses set the class attributes and implement `check_record` (RECORD
+    scope) or `check_dataset` (DATASET scope).  A RECORD validator's
+    `check_dataset` defaults to calling `check_record` on every record.
+    Instances are created once per run and may cache work in `prepare`.
+    """
+
+    name: ClassVar[str] = ""
+    api_version: ClassVar[int] = API_VERSION
+    Params: ClassVar[type[BaseModel]] = NoParams
+    scope: ClassVar[Scope] = Scope.DATASET
+    default_policy: ClassVar[Policy] = "flag"
+    description: ClassVar[str] = ""
+
+    def prepare(self, ctx: ValidatorContext) -> None:
+        """Called once before any check, with `ctx.records` possibly empty (build-time use)."""
+
+    def check_record(self, record: dict[str, Any], index: int, ctx: ValidatorContext) -> list[Finding]:
+        """Findings for one record (RECORD scope)."""
+        raise NotImplementedError(f"{type(self).__name__} does not check single records")
+
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult | list[Finding]:
+        """Findings for the whole dataset; default: every record through `check_record`."""
+        findings: list[Finding] = []
+        for index, record in enumerate(ctx.records):
+            findings.extend(self.check_record(record, index, ctx))
+        return ValidatorResult(findings=findings)
+
+    # helpers for subclasses -------------------------------------------------
+    def finding(self, severity: Severity | str, message: str, **where: Any) -> Finding:
+        """A Finding stamped with this validator's name."""
+        return Finding(validator=self.name, severity=Severity(severity), message=message, **where)
+
+
+def data_keys(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without bookkeeping keys (those starting with `_`)."""
+    return {k: v for k, v in record.items() if not str(k).startswith("_")}
+
+
+def record_id(record: dict[str, Any]) -> str | None:
+    """A record's id: its `id` key, else `_provenance["id"]`, else None."""
+    if record.get("id") is not None:
+        return str(record["id"])
+    prov = record.get("_provenance")
+    if isinstance(prov, dict) and prov.get("id") is not None:
+        return str(prov["id"])
+    return None
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record-level verdict for the build engine: which validator, what policy, why."""
+
+    validator: str
+    policy: Policy
+    message: str
+    findings: tuple[Finding, ...] = ()
+
+
+__all__ = [
+    "API_VERSION",
+    "POLICIES",
+    "Finding",
+    "Histogram",
+    "NoParams",
+    "Params",
+    "Policy",
+    "Rejection",
+    "Scope",
+    "Severity",
+    "Validator",
+    "ValidatorContext",
+    "ValidatorResult",
+    "data_keys",
+    "record_id",
+]
