@@ -53,6 +53,9 @@ def _model() -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a weights-loading bar is noise in a validation report
 
     return SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
 

@@ -7,6 +7,7 @@ user mistake, they `report` it, so one run shows every problem of a spec.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,21 @@ def did_you_mean(name: str, candidates: list[str] | tuple[str, ...] | set[str]) 
     """A 'did you mean X?' suggestion, or None when nothing is close."""
     matches = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f"did you mean `{matches[0]}`?" if matches else None
+
+
+def shown_path(path: Path) -> str:
+    """A path as a person wants to read it: relative to the working directory when under it."""
+    normal = os.path.normpath(path)
+    try:
+        relative = os.path.relpath(normal)
+    except ValueError:
+        return normal
+    return normal if relative.startswith("..") else relative
+
+
+def article(kind: str) -> str:
+    """'an integer', 'a text': for messages that name a field kind."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 def kind_of(field_type: ast.FieldType) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from synthspec.check.context import SEED_FORMATS, CheckContext, did_you_mean, value_python
+from synthspec.check.context import SEED_FORMATS, CheckContext, did_you_mean, shown_path, value_python
 from synthspec.datafiles import infer_format, read_table
 from synthspec.diagnostics import SynthspecError
 from synthspec.parse import ast, parse_source, read_source
@@ -36,8 +36,7 @@ def _load(ctx: CheckContext, spec_file: ast.SpecFile, seen: set[Path], chain: li
             source = read_source(target)
             imported = parse_source(source)
         except SynthspecError as exc:
-            for diag in exc.diagnostics:
-                ctx.diagnostics.append(diag)
+            ctx.diagnostics.extend(d for d in exc.diagnostics if d.line is not None)
             ctx.sources.update(exc.sources)
             ctx.report("C072", f"cannot import {imp.path.value!r}", imp.path.pos, exc.diagnostics[0].message)
             continue
@@ -70,7 +69,7 @@ def list_files(ctx: CheckContext) -> None:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             ctx.report("C075", f"list file not found: {decl.file.value}", decl.file.pos,
-                       f"looked at {path}; paths are relative to the spec file")
+                       f"looked at {shown_path(path)}; paths are relative to the spec file")
             continue
         except (OSError, UnicodeDecodeError) as exc:
             ctx.report("C075", f"cannot read list file {decl.file.value}: {exc}", decl.file.pos)
@@ -105,7 +104,7 @@ def seed_file(ctx: CheckContext) -> None:
     path = ctx.base_dir / seeds.path.value
     if not path.is_file():
         ctx.report("C082", f"seed file not found: {seeds.path.value}", seeds.path.pos,
-                   f"looked at {path}; seed paths are relative to the spec file")
+                   f"looked at {shown_path(path)}; seed paths are relative to the spec file")
         return
     try:
         rows = read_table(path, fmt)
@@ -141,7 +140,7 @@ def prompt_file(ctx: CheckContext) -> None:
         path = ctx.base_dir / prompt.path.value
         if not path.is_file():
             ctx.report("C088", f"prompt template not found: {prompt.path.value}", prompt.path.pos,
-                       f"looked at {path}; paths are relative to the spec file")
+                       f"looked at {shown_path(path)}; paths are relative to the spec file")
             continue
         import jinja2
         from jinja2.sandbox import ImmutableSandboxedEnvironment

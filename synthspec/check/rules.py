@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from synthspec.check.context import CheckContext, did_you_mean, kind_of
+from synthspec.check.context import CheckContext, article, did_you_mean, kind_of
 from synthspec.check.fields import check_forbidden, check_includes
 from synthspec.parse import ast
 
@@ -35,7 +35,7 @@ def when_rules(ctx: CheckContext) -> None:
                            did_you_mean(target, ctx.fields))
                 continue
             if not isinstance(ftype, ast.TextType):
-                ctx.report("C042", f"`{target}` is a {kind_of(ftype)} field; only text fields take "
+                ctx.report("C042", f"`{target}` is {article(kind_of(ftype))} field; only text fields take "
                            "must include / must not include", rule.target.pos)
                 continue
             if isinstance(rule.rule, ast.MustInclude):
@@ -52,7 +52,7 @@ def _check_condition(ctx: CheckContext, cond: ast.Condition) -> None:
         return
     kind = kind_of(ftype)
     if kind not in CONDITION_KINDS:
-        ctx.report("C044", f"conditions can only test sampled fields; `{name}` is a {kind} field decided by the model",
+        ctx.report("C044", f"conditions can only test sampled fields; `{name}` is {article(kind)} field decided by the model",
                    cond.field.pos, f"test one of: {', '.join(n for n, d in ctx.fields.items() if kind_of(d.type) in CONDITION_KINDS) or 'none'}")
         return
     value = cond.value

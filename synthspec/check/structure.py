@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from synthspec.check.context import OUTPUT_FORMATS, CheckContext, did_you_mean
-from synthspec.diagnostics import Severity
 from synthspec.parse import ast
 
 SINGLE_STATEMENTS = {
@@ -121,5 +120,3 @@ def dataset_values(ctx: CheckContext) -> None:
                        did_you_mean(output.format.value, OUTPUT_FORMATS) or f"formats: {', '.join(OUTPUT_FORMATS)}")
         if not output.path.value.strip():
             ctx.report("C010", "the output path is empty", output.path.pos)
-    if ctx.dataset is not None and not ctx.statements(ast.CountStmt):
-        ctx.report("N001", "no `count`: 100 records by default", ctx.dataset.name.pos, severity=Severity.NOTE)

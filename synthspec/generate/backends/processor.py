@@ -1,0 +1,78 @@
+"""An Outlines llguidance logits processor with one grammar per batch row.
+
+Outlines' own `LLGuidanceLogitsProcessor` builds a fresh `LLMatcher` for every
+generation and one grammar for the whole batch.  Building a matcher re-parses
+the grammar; in a build the same field grammar recurs in every record, so this
+subclass keeps one pristine matcher per grammar and deep-copies it (cheap), and
+lets every row of a batch carry its own grammar (e.g. a `must_include` of that
+record's value) so a batch never has to be split by grammar.  A row whose
+matcher has stopped is forced to EOS instead of consuming padding.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import llguidance
+from outlines.backends.llguidance import LLGuidanceLogitsProcessor
+
+_MAX_PRISTINE = 512
+
+
+class MatcherPool:
+    """Pristine matchers per compiled grammar spec, for one tokenizer."""
+
+    def __init__(self, tokenizer: llguidance.LLTokenizer) -> None:
+        self.tokenizer = tokenizer
+        self._pristine: OrderedDict[str, llguidance.LLMatcher] = OrderedDict()
+
+    def matcher(self, spec: str) -> llguidance.LLMatcher:
+        """A fresh matcher for `spec` (a deep copy of the cached pristine one)."""
+        pristine = self._pristine.get(spec)
+        if pristine is None:
+            pristine = llguidance.LLMatcher(self.tokenizer, spec, log_level=0)
+            self._pristine[spec] = pristine
+            if len(self._pristine) > _MAX_PRISTINE:
+                self._pristine.popitem(last=False)
+        else:
+            self._pristine.move_to_end(spec)
+        return pristine.deep_copy()
+
+
+class RowGrammarProcessor(LLGuidanceLogitsProcessor):
+    """Constrains row i of a batch to grammar i (all grammars compiled llguidance specs)."""
+
+    def __init__(self, specs: Sequence[str], pool: MatcherPool, tensor_library_name: str) -> None:
+        super().__init__(specs[0], pool.tokenizer, tensor_library_name)
+        self.specs = list(specs)
+        self.pool = pool
+
+    def _setup(self, batch_size: int) -> None:
+        if batch_size != len(self.specs):
+            raise ValueError(f"batch of {batch_size} rows for {len(self.specs)} grammars")
+        self.ll_matchers = [self.pool.matcher(spec) for spec in self.specs]
+        vocab = self.llg_tokenizer.vocab_size
+        if self.tensor_library_name == "torch":
+            import llguidance.torch
+
+            self.bitmask = llguidance.torch.allocate_token_bitmask(batch_size, vocab)
+            self._bias_logits = self._bias_logits_torch
+        else:
+            import llguidance.numpy
+
+            self.bitmask = llguidance.numpy.allocate_token_bitmask(batch_size, vocab)
+            self._bias_logits = self._bias_logits_numpy
+
+    def process_logits(self, input_ids: Any, logits: Any) -> Any:
+        rows = self.tensor_adapter.shape(input_ids)[0]
+        if self.is_first_token:
+            self._setup(rows)
+            self.is_first_token = False
+        else:
+            for i in range(rows):
+                matcher = self.ll_matchers[i]
+                if not matcher.is_stopped() and not matcher.is_error():
+                    matcher.consume_token(int(input_ids[i][-1]))
+        return self._bias_logits(input_ids, logits)

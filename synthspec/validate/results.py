@@ -1,0 +1,92 @@
+"""The outcome of a validation run: one `ValidatorRun` per validator, and the verdict.
+
+The report stage renders this (text, HTML, JSON); the build uses `dropped`
+to filter records and `failed` for its exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from synthspec.validate.api import Finding, Policy, Severity, ValidatorResult
+from synthspec.validate.finder import PluginFailure
+
+Status = Literal["ok", "triggered", "skipped", "crashed", "unavailable"]
+
+
+@dataclass
+class ValidatorRun:
+    """One validator's run: where it came from, its policy, its result or why it has none."""
+
+    name: str
+    package: str
+    version: str
+    scope: str
+    policy: Policy
+    params: dict[str, Any]
+    status: Status = "ok"
+    result: ValidatorResult = field(default_factory=ValidatorResult)
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.result.findings if f.severity is Severity.ERROR]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "package": self.package,
+            "version": self.version,
+            "scope": self.scope,
+            "policy": self.policy,
+            "params": self.params,
+            "status": self.status,
+            "error": self.error,
+            "seconds": round(self.seconds, 4),
+            "metrics": self.result.metrics,
+            "notes": self.result.notes,
+            "findings": [f.to_json() for f in self.result.findings],
+            "histograms": [h.to_json() for h in self.result.histograms],
+        }
+
+
+@dataclass
+class Report:
+    """Every validator's run over one dataset, and what the policies decided."""
+
+    spec_name: str
+    record_count: int
+    runs: list[ValidatorRun] = field(default_factory=list)
+    plugin_failures: list[PluginFailure] = field(default_factory=list)
+    dropped: set[int] = field(default_factory=set)
+    flagged: set[int] = field(default_factory=set)
+    failed: bool = False
+    data_file: str | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for run in self.runs for f in run.result.findings]
+
+    def run(self, name: str) -> ValidatorRun:
+        """The run of the validator called `name` (KeyError if it did not run)."""
+        for r in self.runs:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec_name,
+            "data_file": self.data_file,
+            "records": self.record_count,
+            "failed": self.failed,
+            "dropped": sorted(self.dropped),
+            "flagged": sorted(self.flagged),
+            "plugin_failures": [
+                {"name": f.found.name, "package": f.found.package, "version": f.found.version, "error": f.error}
+                for f in self.plugin_failures
+            ],
+            "validators": [r.to_json() for r in self.runs],
+        }
