@@ -116,14 +116,16 @@ def self_instruct(source: Path) -> None:
         for line in f:
             task = json.loads(line)
             instance = task["instances"][0]
-            rows.append({
-                "id": task["id"],
-                "name": task["name"],
-                "instruction": task["instruction"],
-                "input": instance["input"],
-                "output": instance["output"],
-                "is_classification": task["is_classification"],
-            })
+            rows.append(
+                {
+                    "id": task["id"],
+                    "name": task["name"],
+                    "instruction": task["instruction"],
+                    "input": instance["input"],
+                    "output": instance["output"],
+                    "is_classification": task["is_classification"],
+                }
+            )
     _write_jsonl(HERE / "self_instruct" / "seed_tasks.jsonl", rows)
 
 
@@ -138,8 +140,13 @@ def dolly(source: Path) -> None:
             if key in seen or not DOLLY_MIN_WORDS <= words <= DOLLY_MAX_WORDS:
                 continue
             seen.add(key)
-            picked.append({"idx": row["idx"], "instruction": row["instruction"].strip(),
-                           "response": row["response"].strip()})
+            picked.append(
+                {
+                    "idx": row["idx"],
+                    "instruction": row["instruction"].strip(),
+                    "response": row["response"].strip(),
+                }
+            )
             if len(picked) == DOLLY_SEEDS + DOLLY_HELDOUT:
                 break
     _write_jsonl(HERE / "dolly_open_qa" / "open_qa_seeds.jsonl", picked[:DOLLY_SEEDS])

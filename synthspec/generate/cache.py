@@ -40,6 +40,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are ordinary user files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -74,17 +74,24 @@ class AppendFile:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "ab") as handle:
-                start = handle.tell()
-                try:
-                    handle.write(payload)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                except OSError:
-                    handle.truncate(start)
-                    raise
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         except OSError as exc:
             raise write_error(self.path, exc) from None
+        try:
+            start = os.fstat(fd).st_size
+            try:
+                view = memoryview(payload)
+                while view:  # os.write may write less than asked (e.g. at a size limit)
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except OSError as exc:
+                try:
+                    os.ftruncate(fd, start)  # leave the file exactly as it was
+                except OSError:
+                    pass
+                raise write_error(self.path, exc) from None
+        finally:
+            os.close(fd)
 
     def append_lines(self, rows: list[dict[str, Any]]) -> None:
         """Append JSON objects, one per line."""

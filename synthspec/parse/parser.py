@@ -7,7 +7,9 @@ the package (`synthspec/grammar/synth.lark`).
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import re
 from importlib import resources
 
 from lark import Lark, Token, Transformer, v_args
@@ -20,35 +22,44 @@ from synthspec.parse.strings import StringEscapeError, unescape_string
 from synthspec.parse.syntax_errors import describe_syntax_error
 
 
+_STRING_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+
+
 @functools.lru_cache(maxsize=1)
 def _grammar_text() -> str:
     return resources.files("synthspec.grammar").joinpath("synth.lark").read_text(encoding="utf-8")
 
 
+_COMMENT_SINK: contextvars.ContextVar[list[ast.Comment] | None] = contextvars.ContextVar("comments", default=None)
+
+
+def _collect_comment(token: Token) -> Token:
+    sink = _COMMENT_SINK.get()
+    if sink is not None:
+        sink.append(ast.Comment(str(token), token.line, token.column))
+    return token
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Lark:
+    """The one parser instance (building it costs ~0.1 s); comments go to the sink of the current parse."""
     return Lark(
         _grammar_text(),
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _collect_comment},
     )
 
 
 def _parse_tree(text: str, comments: list[ast.Comment] | None = None):
-    """Parse text into a lark tree, collecting comments when asked (for `fmt`)."""
-    if comments is None:
+    """Parse text into a lark tree, collecting comments into `comments` when given (for `fmt`)."""
+    reset = _COMMENT_SINK.set(comments)
+    try:
         return _parser().parse(text)
-    parser = Lark(
-        _grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        lexer_callbacks={"COMMENT": lambda tok: comments.append(ast.Comment(str(tok), tok.line, tok.column))},
-    )
-    return parser.parse(text)
+    finally:
+        _COMMENT_SINK.reset(reset)
 
 
 class _ToAst(Transformer):
@@ -99,39 +110,37 @@ class _ToAst(Transformer):
     def INT(self, token: Token) -> Token:
         return token
 
+    def _strings_in(self, token: Token) -> list[ast.Str]:
+        """The string literals inside a fast-path list token, each with its own position."""
+        text = str(token)
+        items = []
+        line, line_start = token.line, -(token.column - 1)
+        scanned = 0
+        for match in _STRING_RE.finditer(text):
+            newlines = text.count("\n", scanned, match.start())
+            if newlines:
+                line += newlines
+                line_start = text.rfind("\n", scanned, match.start()) + 1
+            scanned = match.start()
+            column = match.start() - line_start + 1
+            inner = Token("STRING", match.group(0), line=line, column=column, end_line=line,
+                          end_column=column + len(match.group(0)))
+            items.append(self.STRING(inner))
+        return items
+
+    def STRING_LIST(self, token: Token) -> ast.ListValue:
+        return ast.ListValue(list(self._strings_in(token)), self._tpos(token))
+
+    def STRING_TUPLE(self, token: Token) -> list[ast.CategoryValue]:
+        return [ast.CategoryValue(item.value, None, item.pos) for item in self._strings_in(token)]
+
+    def TRUE(self, token: Token) -> ast.Bool:
+        return ast.Bool(True, self._tpos(token))
+
+    def FALSE(self, token: Token) -> ast.Bool:
+        return ast.Bool(False, self._tpos(token))
+
     # -- values
-    @v_args(meta=True)
-    def number(self, meta, children):
-        return children[0]
-
-    @v_args(meta=True)
-    def string_value(self, meta, children):
-        return children[0]
-
-    @v_args(meta=True)
-    def number_value(self, meta, children):
-        return children[0]
-
-    @v_args(meta=True)
-    def true_value(self, meta, children):
-        return ast.Bool(True, self._pos(meta))
-
-    @v_args(meta=True)
-    def false_value(self, meta, children):
-        return ast.Bool(False, self._pos(meta))
-
-    @v_args(meta=True)
-    def name_value(self, meta, children):
-        return children[0]
-
-    @v_args(meta=True)
-    def regex_value(self, meta, children):
-        return children[0]
-
-    @v_args(meta=True)
-    def value(self, meta, children):
-        return children[0]
-
     @v_args(meta=True)
     def list_value(self, meta, children):
         return ast.ListValue(list(children), self._pos(meta))
@@ -231,6 +240,10 @@ class _ToAst(Transformer):
     def category_type(self, meta, children):
         values = [c for c in children if isinstance(c, ast.CategoryValue)]
         return ast.CategoryType(values, any(c is True for c in children), self._pos(meta))
+
+    @v_args(meta=True)
+    def category_fast(self, meta, children):
+        return ast.CategoryType(list(children[0]), len(children) > 1, self._pos(meta))
 
     @v_args(meta=True)
     def category_from_seeds(self, meta, children):

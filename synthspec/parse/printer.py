@@ -176,8 +176,6 @@ def _single_line(stmt: object) -> str | None:
         return _counterfactual(stmt)
     if isinstance(stmt, ast.TechniqueStmt):
         return f"technique {stmt.name.value}{_args(stmt.args)}"
-    if isinstance(stmt, ast.ValidateStmt):
-        return "validate " + ", ".join(_validator(use) for use in stmt.uses)
     if isinstance(stmt, ast.FieldDecl) and not (isinstance(stmt.type, ast.TextType) and stmt.type.props):
         return f"field {stmt.name.value}: {format_field_type(stmt.type)}"
     return None
@@ -231,8 +229,15 @@ class _Printer:
         self.comments_before(pos.end_line)
         self._put(text + self._trailing(pos.end_line, next_line), pos.line, pos.end_line)
 
-    def block(self, header: str, pos: ast.Pos, header_end: int, children: list[tuple[int, Emit]],
-              next_line: int | None, close: str = "}") -> None:
+    def block(
+        self,
+        header: str,
+        pos: ast.Pos,
+        header_end: int,
+        children: list[tuple[int, Emit]],
+        next_line: int | None,
+        close: str = "}",
+    ) -> None:
         """`header {`, the children one per line one level deeper, then the closing line."""
         close_line = pos.end_line
         first_line = children[0][0] if children else close_line
@@ -255,6 +260,8 @@ class _Printer:
             self.line(text, pos, next_line)
         elif isinstance(node, ast.ListDecl):
             self._list_decl(node, next_line)
+        elif isinstance(node, ast.ValidateStmt):
+            self._validate(node, next_line)
         elif isinstance(node, ast.FieldDecl):
             ftype = node.type
             assert isinstance(ftype, ast.TextType)
@@ -268,8 +275,10 @@ class _Printer:
         elif isinstance(node, ast.WhenStmt):
             self._when(node, next_line)
         elif isinstance(node, ast.ModelStmt):
-            children = [(prop.pos.line, self._leaf(f"{prop.name.value} {format_value(prop.value)}", prop.pos))
-                        for prop in node.props]
+            children = [
+                (prop.pos.line, self._leaf(f"{prop.name.value} {format_value(prop.value)}", prop.pos))
+                for prop in node.props
+            ]
             if children:
                 self.block("model {", pos, pos.line, children, next_line)
             else:
@@ -289,14 +298,43 @@ class _Printer:
             return
         assert decl.items is not None
         flat = f"list {decl.name.value} = {format_value(decl.items)}"
-        self.comments_before(decl.pos.line)
-        inner = self._pending()
-        has_inner_comment = inner is not None and decl.pos.line <= inner.line < decl.pos.end_line
-        if not decl.items.items or (len(INDENT * self.depth + flat) <= WRAP_AT and not has_inner_comment):
+        if not decl.items.items or (
+            len(INDENT * self.depth + flat) <= WRAP_AT and not self._has_inner_comment(decl.pos)
+        ):
             self.line(flat, decl.pos, next_line)
             return
-        children = [(value.pos.line, self._leaf(format_value(value) + ",", value.pos)) for value in decl.items.items]
-        self.block(f"list {decl.name.value} = [", decl.pos, decl.items.pos.line, children, next_line, close="]")
+        children = [
+            (value.pos.line, self._leaf(format_value(value) + ",", value.pos)) for value in decl.items.items
+        ]
+        self.block(
+            f"list {decl.name.value} = [", decl.pos, decl.items.pos.line, children, next_line, close="]"
+        )
+
+    def _has_inner_comment(self, pos: ast.Pos) -> bool:
+        """Is there a comment inside `pos`'s span other than at the end of its last line?"""
+        self.comments_before(pos.line)
+        inner = self._pending()
+        return inner is not None and pos.line <= inner.line < pos.end_line
+
+    def _validate(self, stmt: ast.ValidateStmt, next_line: int | None) -> None:
+        """One line; when long (or commented inside), one validator per line, continued one level deeper."""
+        parts = [_validator(use) for use in stmt.uses]
+        flat = "validate " + ", ".join(parts)
+        if len(INDENT * self.depth + flat) <= WRAP_AT and not self._has_inner_comment(stmt.pos):
+            self.line(flat, stmt.pos, next_line)
+            return
+        uses = stmt.uses
+        for index, use in enumerate(uses):
+            last = index + 1 == len(uses)
+            text = ("validate " if index == 0 else "") + parts[index] + ("" if last else ",")
+            following = next_line if last else uses[index + 1].pos.line
+            pos = use.pos
+            if index == 0:  # the `validate` keyword belongs to the first line
+                pos = ast.Pos(pos.file, stmt.pos.line, stmt.pos.column, pos.end_line, pos.end_column)
+            self.line(text, pos, following)
+            if index == 0:
+                self.depth += 1
+        self.depth -= 1
 
     def _seeds(self, stmt: ast.SeedsStmt, next_line: int | None) -> None:
         header = f"seeds {escape_string(stmt.path.value)}"
@@ -309,8 +347,10 @@ class _Printer:
         elif not stmt.columns:
             self.line(header + " {}", stmt.pos, next_line)
         else:
-            children = [(cm.pos.line, self._leaf(f"{cm.field.value} <- {escape_string(cm.column.value)}", cm.pos))
-                        for cm in stmt.columns]
+            children = [
+                (cm.pos.line, self._leaf(f"{cm.field.value} <- {escape_string(cm.column.value)}", cm.pos))
+                for cm in stmt.columns
+            ]
             self.block(header + " {", stmt.pos, header_end, children, next_line)
 
     def _when(self, stmt: ast.WhenStmt, next_line: int | None) -> None:
@@ -320,8 +360,10 @@ class _Printer:
         if not stmt.rules:
             self.line(header + " {}", stmt.pos, next_line)
             return
-        children = [(rule.pos.line, self._leaf(f"{rule.target.value} {_rule(rule.rule)}", rule.pos))
-                    for rule in stmt.rules]
+        children = [
+            (rule.pos.line, self._leaf(f"{rule.target.value} {_rule(rule.rule)}", rule.pos))
+            for rule in stmt.rules
+        ]
         self.block(header + " {", stmt.pos, stmt.conditions[-1].pos.end_line, children, next_line)
 
 
@@ -338,8 +380,11 @@ def format_spec(spec_file: ast.SpecFile) -> str:
 def without_positions(node: object) -> object:
     """A node as plain data with every `pos` left out: two parses of equivalent text compare equal."""
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        data = {f.name: without_positions(getattr(node, f.name)) for f in dataclasses.fields(node)
-                if f.name not in ("pos", "comments", "path")}
+        data = {
+            f.name: without_positions(getattr(node, f.name))
+            for f in dataclasses.fields(node)
+            if f.name not in ("pos", "comments", "path")
+        }
         return (type(node).__name__, data)
     if isinstance(node, list):
         return [without_positions(item) for item in node]

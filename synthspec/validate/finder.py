@@ -81,14 +81,28 @@ def _version(distro: entrypoints.Distribution | None) -> str:
 
 
 def find_plugins(path: Sequence[str] | None = None) -> list[FoundPlugin]:
-    """Every entry point in the `synthspec.validators` group, sorted, first occurrence of a package wins."""
+    """Every entry point in the `synthspec.validators` group, sorted by (package, name).
+
+    All metadata copies of a package on the path are read (not only the
+    first): a stale in-tree `*.egg-info` left by an old editable install must
+    not hide the entry points of the installed `*.dist-info`.  For one
+    (package, name) the first copy on the path wins.
+    """
     found: dict[tuple[str, str], FoundPlugin] = {}
-    for ep in entrypoints.get_group_all(GROUP, path=list(path) if path is not None else None):
-        package = ep.distro.name.replace("_", "-") if ep.distro else "unknown"
-        target = ep.module_name + (f":{ep.object_name}" if ep.object_name else "")
-        key = (package, ep.name)
-        if key not in found:
-            found[key] = FoundPlugin(package=package, name=ep.name, version=_version(ep.distro), target=target)
+    search = list(path) if path is not None else None
+    for config, distro in entrypoints.iter_files_distros(path=search, repeated_distro="keep"):
+        if GROUP not in config:
+            continue
+        for name, target in config[GROUP].items():
+            try:
+                ep = entrypoints.EntryPoint.from_string(target, name, distro)
+            except entrypoints.BadEntryPoint:
+                continue
+            package = ep.distro.name.replace("_", "-") if ep.distro else "unknown"
+            key = (package, ep.name)
+            if key not in found:
+                spec = ep.module_name + (f":{ep.object_name}" if ep.object_name else "")
+                found[key] = FoundPlugin(package=package, name=ep.name, version=_version(ep.distro), target=spec)
     return sorted(found.values())
 
 

@@ -1,0 +1,52 @@
+"""Model backends and how a spec's model block picks one.
+
+`open_backend` resolves the model block of a spec (plus CLI overrides) to a
+loaded backend.  The default is llama.cpp: measured fastest on CPU for the
+embedded model (docs/benchmarks.md, `## Generation`).  A model block with
+`servers` defaults to the OpenAI-compatible fleet backend.
+"""
+
+from __future__ import annotations
+
+from synthspec.diagnostics import SynthspecError
+from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
+from synthspec.ir.model import ModelSpec
+
+BACKENDS = ("llamacpp", "transformers", "openai")
+DEFAULT_BACKEND = "llamacpp"
+
+
+def backend_name(model: ModelSpec, override: str | None = None) -> str:
+    """Which backend runs: the override, the spec's, `openai` when servers are listed, else the default."""
+    name = (override or model.backend or ("openai" if model.servers else DEFAULT_BACKEND)).lower()
+    aliases = {"llama.cpp": "llamacpp", "llama_cpp": "llamacpp", "llama-cpp": "llamacpp", "hf": "transformers",
+               "server": "openai", "openai-compatible": "openai"}
+    name = aliases.get(name, name)
+    if name not in BACKENDS:
+        raise SynthspecError(
+            f"unknown backend `{name}`",
+            code="M000",
+            hint=f"choose one of: {', '.join(BACKENDS)}",
+        )
+    return name
+
+
+def open_backend(model: ModelSpec, *, backend: str | None = None, ref: str | None = None) -> Backend:
+    """Load the backend for a model block; `backend`/`ref` are the CLI's --backend/--model overrides."""
+    name = backend_name(model, backend)
+    ref = ref if ref is not None else model.ref
+    if name == "llamacpp":
+        from synthspec.generate.backends.llamacpp import LlamaCppBackend
+
+        return LlamaCppBackend(ref)
+    if name == "transformers":
+        from synthspec.generate.backends.transformers import TransformersBackend
+
+        return TransformersBackend(ref)
+    from synthspec.generate.backends.openai import OpenAIBackend
+
+    return OpenAIBackend(model.servers, ref)
+
+
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "Backend", "GenRequest", "GenResult", "ModelIdentity", "backend_name",
+           "open_backend"]

@@ -1,0 +1,92 @@
+"""`synthspec build SPEC`: generate (or resume) the dataset a spec describes.
+
+Re-running the same command resumes: finished records are kept and only the
+missing ones are generated.  A build whose spec, seed, count or model changed
+is refused (mixing two builds in one file breaks reproducibility) unless
+`--force`.  Ctrl-C flushes what is finished, says how to resume, exits 130.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.diagnostics import SynthspecError
+from synthspec.ir.model import Spec
+
+FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("build", help="generate the dataset of a spec (resumable)")
+    add_spec_argument(parser)
+    parser.add_argument("--count", type=int, metavar="N", help="number of records (overrides the spec)")
+    parser.add_argument("--seed", type=int, metavar="S", help="random seed (overrides the spec)")
+    parser.add_argument("--out", metavar="PATH", help="output file (.jsonl, .csv or .parquet; overrides the spec)")
+    parser.add_argument("--model", metavar="REF", help="model: a .gguf file or a local transformers directory")
+    parser.add_argument("--backend", metavar="NAME", help="llamacpp (default), transformers or openai")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="records generated per batch")
+    parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
+                        help="progress bar (auto: only on a terminal)")
+    parser.add_argument("--force", action="store_true", help="discard an existing build of this output and start over")
+    parser.set_defaults(handler=run)
+
+
+def apply_overrides(spec: Spec, count: int | None, seed: int | None, model: str | None,
+                    backend: str | None) -> Spec:
+    """The spec with the command-line overrides applied (they become part of the build identity)."""
+    update: dict = {}
+    if count is not None:
+        if count < 1:
+            raise SynthspecError(f"--count must be at least 1, got {count}", code="B004")
+        update["count"] = count
+    if seed is not None:
+        update["seed"] = seed
+    model_update = {k: v for k, v in (("ref", model), ("backend", backend)) if v is not None}
+    if model_update:
+        update["model"] = spec.model.model_copy(update=model_update)
+    return spec.model_copy(update=update) if update else spec
+
+
+def output_target(spec: Spec, out: str | None) -> tuple[Path, str]:
+    """Where the dataset goes and in which format: --out (relative to cwd) or the spec's output
+    (relative to the spec file)."""
+    if out:
+        path = Path(out)
+        fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+        if fmt is None:
+            raise SynthspecError(f"cannot tell the output format of {out}", code="B005",
+                                 hint="name the output .jsonl, .csv or .parquet")
+        return path, fmt
+    path = Path(spec.output.path)
+    if not path.is_absolute():
+        path = Path(spec.source_file).resolve().parent / path
+    return path, spec.output.format
+
+
+def run(args) -> int:
+    from synthspec.generate import BuildOptions, open_backend, run_build
+
+    spec = compile_for_cli(args.spec, getattr(args, "dataset", None)).spec
+    spec = apply_overrides(spec, args.count, args.seed, args.model, args.backend)
+    out, fmt = output_target(spec, args.out)
+    if args.batch_size is not None and args.batch_size < 1:
+        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code="B004")
+    options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force)
+    with open_backend(spec.model) as backend:
+        result = run_build(spec, backend, options, record_check=None)
+    tokens = f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens"
+    if result.interrupted:
+        print(f"interrupted: {result.written}/{result.total} records are safely in {out}.\n"
+              f"resume with the same command: synthspec build {args.spec}"
+              + (f" --out {args.out}" if args.out else ""), file=sys.stderr)
+        return 130
+    kept = f" ({result.kept} kept from an earlier run)" if result.kept else ""
+    print(f"built {result.written}/{result.total} records{kept} → {out} in {result.seconds:.1f}s; "
+          f"{result.rejected} rejected generations; {tokens}")
+    if result.failed:
+        print(f"warning: {result.failed} record(s) failed every retry (see {result.paths.rejects}); "
+              "re-run to try them again", file=sys.stderr)
+        return 1
+    return 0

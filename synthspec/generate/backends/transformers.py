@@ -1,0 +1,150 @@
+"""transformers backend: a local Hugging Face model, batched, constrained by llguidance via Outlines.
+
+Every row of a batch carries its own grammar (see `processor.py`), so a batch
+is never split by grammar.  Sampling uses torch's global generator, seeded per
+batch from the rows' seeds: a batch's records are reproducible given the same
+batch composition, which the engine guarantees by forming batches from fixed
+index ranges.  A GGUF file can be loaded too (transformers dequantises it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from outlines.models.transformers import Transformers
+
+from synthspec.diagnostics import SynthspecError
+from synthspec.generate import grammars
+from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
+from synthspec.generate.backends.processor import MatcherPool, RowGrammarProcessor
+from synthspec.generate.cache import directory_sha256, model_file_sha256
+
+
+class _CapturingTransformers(Transformers):
+    """Outlines' Transformers model that keeps the generated ids (Outlines returns only text)."""
+
+    last_ids: Any = None
+
+    def _generate_output_seq(self, prompts: Any, inputs: Any, **inference_kwargs: Any) -> Any:
+        ids = super()._generate_output_seq(prompts, inputs, **inference_kwargs)
+        self.last_ids = ids
+        self.last_prompt_lengths = inputs["attention_mask"].sum(dim=1).tolist()
+        return ids
+
+
+def resolve_model_dir(ref: str | None) -> tuple[Path, str | None]:
+    """(directory, gguf file name or None) for a model reference; never downloads."""
+    if ref is None:
+        from synthspec.generate.backends.llamacpp import embedded_model_path
+
+        gguf = embedded_model_path()
+        return gguf.parent, gguf.name
+    path = Path(ref).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return path.parent, path.name
+    if not path.is_dir() or not (path / "config.json").exists():
+        raise SynthspecError(
+            f"no local transformers model at {path}",
+            code="M002",
+            hint="give a directory with config.json and weights (or a .gguf file); models are never downloaded",
+        )
+    return path, None
+
+
+class TransformersBackend(Backend):
+    """Batched constrained decoding with Hugging Face transformers on CPU."""
+
+    name = "transformers"
+    preferred_batch = 8
+
+    def __init__(self, ref: str | None = None, *, threads: int | None = None) -> None:
+        import llguidance.hf
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        directory, gguf = resolve_model_dir(ref)
+        if threads:
+            torch.set_num_threads(threads)
+        kwargs: dict[str, Any] = {"local_files_only": True}
+        if gguf:
+            kwargs["gguf_file"] = gguf
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(str(directory), **kwargs)
+            model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32, **kwargs)
+        except (OSError, ValueError) as exc:
+            raise SynthspecError(
+                f"transformers could not load the model at {directory}: {exc}", code="M004"
+            ) from None
+        model.eval()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.model = _CapturingTransformers(model, tokenizer)
+        self.model.type_adapter.has_chat_template = False  # base models: prompts are raw text
+        self.hf_tokenizer = tokenizer
+        self.eos_ids = _eos_ids(model, tokenizer)
+        self.pool = MatcherPool(llguidance.hf.from_tokenizer(tokenizer))
+        if gguf:
+            self.model_hash = model_file_sha256(directory / gguf)
+            self.model_id = "embedded:gemma-3-270m-q4_k_m" if ref is None else gguf
+        else:
+            self.model_hash = directory_sha256(directory)
+            self.model_id = directory.name
+
+    @property
+    def identity(self) -> ModelIdentity:
+        return ModelIdentity(self.name, self.model_id, self.model_hash)
+
+    def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
+        if not requests:
+            return []
+        import outlines
+        import torch
+
+        first = requests[0]
+        specs = [grammars.compile_grammar(r.grammar) for r in requests]
+        processor = RowGrammarProcessor(specs, self.pool, "torch")
+        generator = outlines.Generator(self.model, processor=processor)
+        torch.manual_seed(_batch_seed(requests))
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max(r.max_tokens for r in requests),
+            "do_sample": True,
+            "temperature": first.temperature,
+            "top_p": first.top_p,
+            "top_k": first.top_k or 0,
+            "pad_token_id": self.hf_tokenizer.pad_token_id,
+        }
+        with torch.inference_mode():
+            texts = generator.batch([r.prompt for r in requests], **kwargs)
+        ids = self.model.last_ids
+        prompt_lengths = self.model.last_prompt_lengths
+        results = []
+        for row, (request, text) in enumerate(zip(requests, texts, strict=True)):
+            used, stopped = _used_tokens(ids[row].tolist(), self.eos_ids)
+            truncated = not stopped or used > request.max_tokens or not grammars.accepts(request.grammar, text)
+            results.append(GenResult(text, int(prompt_lengths[row]), used, truncated))
+        return results
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    ids = model.generation_config.eos_token_id if model.generation_config is not None else None
+    found = set(ids if isinstance(ids, list) else [ids]) if ids is not None else set()
+    if tokenizer.eos_token_id is not None:
+        found.add(tokenizer.eos_token_id)
+    return found
+
+
+def _used_tokens(row: list[int], eos: set[int]) -> tuple[int, bool]:
+    """(tokens generated including the EOS, whether an EOS was reached)."""
+    for position, token in enumerate(row):
+        if token in eos:
+            return position + 1, True
+    return len(row), False
+
+
+def _batch_seed(requests: Sequence[GenRequest]) -> int:
+    seed = 0
+    for request in requests:
+        seed = (seed * 1_000_003 + request.seed) % (2**63 - 1)
+    return seed

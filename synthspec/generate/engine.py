@@ -1,0 +1,388 @@
+"""The generation engine: lowered plans in, durable records out.
+
+Records are produced in index-aligned batches (batch k holds indices
+[k·B, (k+1)·B)).  Within a batch, each generated field is decoded for every
+record at once (so a batched backend fills its batch), under that record's own
+grammar and a sampling seed derived only from the record's sub-seed, the field
+and the attempt number.  Record i therefore depends on its sub-seed alone, and
+a resumed build produces exactly the records an uninterrupted one would.
+
+A generation that runs out of budget, does not parse, fails the post-check or
+the injected `record_check` is written to the rejects ledger and retried with
+a new derived seed (bounded).  Finished batches are appended to the journal
+(the source of truth) and the output, fsynced; the manifest pins the build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from synthspec.datafiles import SeedExample, file_sha256, load_seed_examples
+from synthspec.diagnostics import SynthspecError
+from synthspec.generate.backends.base import Backend, GenRequest
+from synthspec.generate.journal import AppendFile, read_jsonl_tail_safe
+from synthspec.generate.manifest import MANIFEST_VERSION, Manifest, build_identity, check_resumable
+from synthspec.generate.progress import BuildProgress, wants_progress
+from synthspec.generate.writers import PROVENANCE, DatasetWriter
+from synthspec.ir.model import Spec
+from synthspec.lower.plan import RecordPlan
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a finished record was refused (returned by an injected record check)."""
+
+    validator: str
+    message: str
+    field: str | None = None
+
+
+RecordCheck = Callable[[dict[str, Any]], list[Rejection]]
+
+
+@dataclass(frozen=True)
+class BuildPaths:
+    """The files of one build, all next to the output."""
+
+    out: Path
+
+    @property
+    def journal(self) -> Path:
+        return self.out.with_name(self.out.name + ".journal.jsonl")
+
+    @property
+    def rejects(self) -> Path:
+        return self.out.with_name(self.out.name + ".rejects.jsonl")
+
+    @property
+    def manifest(self) -> Path:
+        return self.out.with_name(self.out.name + ".manifest.json")
+
+    def all(self) -> tuple[Path, ...]:
+        return (self.out, self.journal, self.rejects, self.manifest)
+
+
+@dataclass
+class BuildOptions:
+    """How to run a build (the CLI maps its flags onto this)."""
+
+    out: Path
+    format: str = "jsonl"
+    batch_size: int | None = None
+    progress: str = "auto"
+    force: bool = False
+    max_field_attempts: int = 4
+    max_record_attempts: int = 3
+
+
+@dataclass
+class BuildResult:
+    """What a build did; `interrupted` means Ctrl-C stopped it after a clean flush."""
+
+    paths: BuildPaths
+    total: int
+    written: int
+    kept: int
+    generated: int
+    failed: int
+    rejected: int
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+    interrupted: bool = False
+
+
+def derive_seed(sub_seed: int, *parts: object) -> int:
+    """A 31-bit sampling seed from a record's sub-seed and what is being sampled (field, attempts)."""
+    text = "\x1f".join(str(p) for p in (sub_seed, *parts))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") & 0x7FFFFFFF
+
+
+@dataclass
+class _Work:
+    """A record in flight within one batch."""
+
+    plan: RecordPlan
+    values: dict[str, Any] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    rejected: int = 0
+    round: int = 0
+    seeds: dict[str, int] = field(default_factory=dict)
+    failed: bool = False
+
+
+def _lowering() -> ModuleType:
+    import synthspec.lower as lower
+
+    return lower
+
+
+def load_seeds(spec: Spec) -> tuple[list[SeedExample], str | None]:
+    """The spec's seed examples and the seed file's hash (part of the build identity)."""
+    if spec.seeds is None:
+        return [], None
+    src = spec.seeds
+    examples = load_seed_examples(src.resolved_path, src.format, src.columns, src.id_column)
+    return examples, file_sha256(src.resolved_path)
+
+
+class Engine:
+    """Runs one build of `spec` on `backend` into `options.out`."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        backend: Backend,
+        options: BuildOptions,
+        record_check: RecordCheck | None = None,
+        lowering: ModuleType | None = None,
+    ) -> None:
+        self.spec = spec
+        self.backend = backend
+        self.options = options
+        self.record_check = record_check
+        self.lower = lowering or _lowering()
+        self.paths = BuildPaths(Path(options.out))
+        self.batch_size = max(1, options.batch_size or backend.preferred_batch)
+        self.seed_examples, seeds_sha = load_seeds(spec)
+        self.identity = build_identity(spec, backend.identity, seeds_sha)
+        self.manifest = Manifest(self.paths.manifest)
+        self.columns = list(spec.field_names)
+        self.writer = DatasetWriter(self.paths.out, options.format, self.columns)
+        self.journal = AppendFile(self.paths.journal)
+        self.rejects = AppendFile(self.paths.rejects)
+        self.order = list(self.lower.field_order(spec))
+        model = backend.identity
+        self.provenance_base = {
+            "spec_hash": self.identity["spec_hash"],
+            "seed": spec.seed,
+            "model": model.model_id,
+            "model_sha256": model.model_sha256,
+            "backend": model.backend,
+            "technique": spec.technique.name,
+        }
+
+    # ------------------------------------------------------------ setup
+
+    def _prepare(self) -> list[dict[str, Any]]:
+        """Resume or start over; returns the journal entries kept."""
+        previous = self.manifest.load()
+        existing = [p for p in self.paths.all() if p.exists()]
+        if self.options.force:
+            for path in existing:
+                path.unlink()
+            return []
+        if previous is None:
+            if self.paths.out.exists() or self.paths.journal.exists():
+                raise SynthspecError(
+                    f"{self.paths.out} already exists and was not written by this build (no manifest)",
+                    code="B003",
+                    hint="re-run with --force to overwrite it, or choose another --out",
+                )
+            return []
+        check_resumable(previous, self.identity, self.paths.out)
+        entries = read_jsonl_tail_safe(self.paths.journal)
+        read_jsonl_tail_safe(self.paths.rejects)  # cut a torn tail so the ledger stays parseable
+        kept: dict[int, dict[str, Any]] = {}
+        for entry in entries:
+            index = entry.get("index")
+            if isinstance(index, int) and 0 <= index < self.spec.count:
+                kept[index] = entry
+        return [kept[i] for i in sorted(kept)]
+
+    # ------------------------------------------------------------ run
+
+    def run(self) -> BuildResult:
+        started = time.monotonic()
+        kept = self._prepare()
+        done = {entry["index"] for entry in kept}
+        plans = list(self.lower.plan_records(self.spec, self.seed_examples))
+        missing = [p for p in plans if p.index not in done]
+        records = [entry["record"] for entry in kept]
+        if self.options.format != "parquet" and (kept or self.paths.out.exists()):
+            self.writer.rewrite(records)  # drops a torn tail and anything the journal does not vouch for
+        self._save_manifest(kept, "running", 0.0, 0)
+        batches: dict[int, list[RecordPlan]] = {}
+        for plan in missing:
+            batches.setdefault(plan.index // self.batch_size, []).append(plan)
+        generated = failed = rejected = 0
+        interrupted = False
+        entries = list(kept)
+        show = wants_progress(self.options.progress)
+        with BuildProgress(show, total=len(plans), done=len(kept)) as progress:
+            try:
+                for key in sorted(batches):
+                    finished, lost, n_rejected = self._run_batch(batches[key])
+                    self.journal.append_lines(finished)
+                    self.writer.append([e["record"] for e in finished])
+                    entries.extend(finished)
+                    generated += len(finished)
+                    failed += lost
+                    rejected += n_rejected
+                    elapsed = max(time.monotonic() - started, 1e-9)
+                    progress.advance(len(finished), n_rejected, 60.0 * generated / elapsed)
+            except KeyboardInterrupt:
+                interrupted = True
+        seconds = time.monotonic() - started
+        entries.sort(key=lambda e: e["index"])
+        if self.options.format == "parquet":
+            self.writer.rewrite([e["record"] for e in entries])
+        status = "interrupted" if interrupted else ("complete" if len(entries) == len(plans) else "incomplete")
+        totals = self._save_manifest(entries, status, seconds, failed)
+        return BuildResult(
+            paths=self.paths,
+            total=len(plans),
+            written=len(entries),
+            kept=len(kept),
+            generated=generated,
+            failed=failed,
+            rejected=rejected,
+            prompt_tokens=totals["prompt_tokens"],
+            completion_tokens=totals["completion_tokens"],
+            seconds=seconds,
+            interrupted=interrupted,
+        )
+
+    def _save_manifest(self, entries: list[dict[str, Any]], status: str, seconds: float, failed: int) -> dict:
+        previous = self.manifest.load() if self.paths.manifest.exists() else None
+        runs = list((previous or {}).get("runs", []))
+        if status != "running":
+            runs.append({"seconds": round(seconds, 3), "status": status, "failed": failed})
+        totals = {
+            "prompt_tokens": sum(int(e.get("prompt_tokens", 0)) for e in entries),
+            "completion_tokens": sum(int(e.get("completion_tokens", 0)) for e in entries),
+        }
+        self.manifest.save({
+            "manifest_version": MANIFEST_VERSION,
+            "identity": self.identity,
+            "status": status,
+            "format": self.options.format,
+            "batch_size": self.batch_size,
+            "counts": {"requested": self.spec.count, "written": len(entries)},
+            "tokens": totals,
+            "generation_seconds": round(sum(float(e.get("seconds", 0.0)) for e in entries), 3),
+            "runs": runs,
+        })
+        return totals
+
+    # ------------------------------------------------------------ one batch
+
+    def _run_batch(self, plans: Sequence[RecordPlan]) -> tuple[list[dict[str, Any]], int, int]:
+        """Generate every record of a batch; returns (journal entries, records given up, rejections)."""
+        started = time.monotonic()
+        work = [_Work(plan) for plan in plans]
+        pending = list(work)
+        for round_ in range(self.options.max_record_attempts):
+            for item in pending:
+                item.round = round_
+                item.values = dict(item.plan.sampled)
+                item.seeds = {}
+            active = list(pending)
+            for name in self.order:
+                active = self._decode_field(name, active)
+            pending = [item for item in active if not self._finish(item)]
+            pending += [item for item in work if item.failed and item not in pending]
+            for item in pending:
+                item.failed = False
+            if not pending:
+                break
+        given_up = {id(item) for item in pending}
+        seconds = (time.monotonic() - started) / max(len(plans), 1)
+        entries = [self._entry(item, seconds) for item in work if id(item) not in given_up]
+        return entries, len(given_up), sum(item.rejected for item in work)
+
+    def _decode_field(self, name: str, active: list[_Work]) -> list[_Work]:
+        """Decode field `name` for every active record (with retries); returns the records that got it."""
+        spec, model = self.spec, self.spec.model
+        plans = {id(item): self.lower.plan_field(spec, name, item.plan, item.values, self.seed_examples)
+                 for item in active}
+        todo = list(active)
+        for attempt in range(self.options.max_field_attempts):
+            if not todo:
+                break
+            requests = []
+            for item in todo:
+                fp = plans[id(item)]
+                seed = derive_seed(item.plan.sub_seed, name, item.round, attempt)
+                item.seeds[name] = seed
+                budget = min(fp.max_tokens, model.max_tokens) if model.max_tokens else fp.max_tokens
+                requests.append(GenRequest(fp.prompt, fp.grammar, budget, seed, model.temperature, model.top_p,
+                                           model.top_k))
+            results = self.backend.generate(requests)
+            retry = []
+            for item, request, result in zip(todo, requests, results, strict=True):
+                item.prompt_tokens += result.prompt_tokens
+                item.completion_tokens += result.completion_tokens
+                reason = "truncated: the token budget ran out before the grammar could stop" \
+                    if result.truncated else None
+                if reason is None:
+                    try:
+                        item.values[name] = self.lower.parse_value(spec, name, result.text)
+                    except (ValueError, TypeError, SynthspecError) as exc:
+                        reason = f"unparseable: {exc}"
+                if reason is not None:
+                    self._reject(item, name, "grammar", reason, result.text, request.seed)
+                    retry.append(item)
+            todo = retry
+        for item in todo:
+            item.failed = True
+        return [item for item in active if not item.failed]
+
+    def _finish(self, item: _Work) -> bool:
+        """Derive, re-check and run the injected check; True if the record is accepted."""
+        try:
+            item.values.update(self.lower.derive(self.spec, item.values))
+        except SynthspecError as exc:
+            self._reject(item, None, "derive", str(exc), None, None)
+            return False
+        problems = [Rejection("constraints", message) for message in self.lower.verify_record(self.spec, item.values)]
+        if not problems and self.record_check is not None:
+            problems = list(self.record_check(dict(item.values)))
+        for problem in problems:
+            self._reject(item, problem.field, problem.validator, problem.message,
+                         {k: item.values.get(k) for k in self.columns}, None)
+        return not problems
+
+    def _reject(self, item: _Work, name: str | None, validator: str, reason: str, raw: Any, seed: int | None) -> None:
+        item.rejected += 1
+        self.rejects.append_lines([{
+            "index": item.plan.index, "field": name, "round": item.round, "seed": seed,
+            "validator": validator, "reason": reason, "raw": raw,
+        }])
+
+    def _entry(self, item: _Work, seconds: float) -> dict[str, Any]:
+        record = {name: item.values.get(name) for name in self.columns}
+        record[PROVENANCE] = {
+            **self.provenance_base,
+            "index": item.plan.index,
+            "sub_seed": item.plan.sub_seed,
+            "round": item.round,
+            "field_seeds": dict(item.seeds),
+            "seed_examples": list(item.plan.seed_ids),
+        }
+        return {
+            "index": item.plan.index,
+            "record": record,
+            "prompt_tokens": item.prompt_tokens,
+            "completion_tokens": item.completion_tokens,
+            "rejected": item.rejected,
+            "seconds": round(seconds, 4),
+        }
+
+
+def run_build(
+    spec: Spec,
+    backend: Backend,
+    options: BuildOptions,
+    record_check: RecordCheck | None = None,
+    lowering: ModuleType | None = None,
+) -> BuildResult:
+    """Build (or resume) the dataset of `spec` with `backend`; see `Engine`."""
+    return Engine(spec, backend, options, record_check, lowering).run()

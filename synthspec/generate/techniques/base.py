@@ -1,0 +1,107 @@
+"""The technique protocol: how a generation technique bends the plain pipeline.
+
+A technique never decodes anything itself.  It touches the build at four
+points, each a small pure-ish function, so the engine stays one loop:
+
+* `plan` reshapes the lowered record plans before any model runs (pairs for
+  counterfactuals, one record per seed for paraphrases, a rebalanced label
+  draw for gap filling, hard seeds for adversarial);
+* `fixed` gives values a record already has (a counterfactual's kept text),
+  which the engine copies instead of decoding;
+* `prompt_context` gives extra prompt variables for one record at decode time
+  (the text to paraphrase, rotating few-shot examples from a growing pool);
+* `accept` / `on_accept` filter finished records and grow the pool.
+
+State lives on the technique object (one per build), built by
+`synthspec.generate.techniques.get_technique(spec, seeds)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from synthspec.datafiles import SeedExample
+from synthspec.diagnostics import Diagnostic, SynthspecError
+from synthspec.ir.model import Spec
+from synthspec.lower.plan import RecordPlan
+
+FIXED = "fixed"          # RecordPlan.extra key: {field: value} the engine copies instead of decoding
+CONTEXT = "context"      # RecordPlan.extra key: {name: value} extra prompt variables known at plan time
+
+
+def technique_error(spec: Spec, message: str, hint: str | None = None, code: str = "T001") -> SynthspecError:
+    """A user-facing error pointing at the spec's `technique` line."""
+    span = spec.technique.span
+    return SynthspecError(Diagnostic(
+        code=code, message=message, hint=hint,
+        file=span.file if span else spec.source_file, line=span.line if span else None,
+        column=span.column if span else None,
+    ))
+
+
+def stable_rng(spec: Spec, *parts: object) -> random.Random:
+    """A random stream fixed by the spec seed and a purpose, so reruns are identical."""
+    text = "\x1f".join(str(p) for p in (spec.seed, spec.technique.name, *parts))
+    return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
+
+
+class Technique:
+    """The plain technique: changes nothing.  Subclasses override what they need."""
+
+    name = "plain"
+
+    def __init__(self, spec: Spec, seeds: Sequence[SeedExample] = ()) -> None:
+        self.spec = spec
+        self.seeds = list(seeds)
+        self.params = dict(spec.technique.params)
+        self.report: dict[str, Any] = {}
+
+    def plan(self, plans: list[RecordPlan]) -> list[RecordPlan]:
+        """The record plans the engine should run (same indices, possibly new values/extra)."""
+        return plans
+
+    def fixed(self, plan: RecordPlan) -> dict[str, Any]:
+        """Generated-field values this record already has; the engine must not decode them."""
+        return dict(plan.extra.get(FIXED, {}))
+
+    def prompt_context(self, plan: RecordPlan, values: dict[str, Any]) -> dict[str, Any]:
+        """Extra prompt variables for this record, given the values decoded so far."""
+        return dict(plan.extra.get(CONTEXT, {}))
+
+    def accept(self, plan: RecordPlan, values: dict[str, Any]) -> list[str]:
+        """Reasons to refuse a finished record (empty: keep it)."""
+        return []
+
+    def on_accept(self, plan: RecordPlan | None, values: dict[str, Any]) -> None:
+        """A record was kept (also called for records restored on resume, in index order)."""
+
+    def _param(self, key: str, default: Any) -> Any:
+        value = self.params.get(key, default)
+        return default if value is None else value
+
+
+def seed_rows_for(seeds: Sequence[SeedExample], field: str) -> list[SeedExample]:
+    """Seeds with a non-empty value for `field` (a blank cell is not an example)."""
+    return [s for s in seeds if s.values.get(field) not in (None, "")]
+
+
+def as_sampled(spec: Spec, name: str, raw: Any, fallback: Any) -> Any:
+    """A seed cell as the sampled field's type; the compiler's draw if the cell does not fit."""
+    field = spec.field(name)
+    try:
+        if field.kind == "category":
+            return str(raw) if not field.values or str(raw) in field.values else fallback
+        if field.kind == "integer":
+            return int(raw)
+        if field.kind == "decimal":
+            return round(float(raw), field.places)
+        if field.kind == "boolean":
+            if isinstance(raw, bool):
+                return raw
+            return {"true": True, "false": False, "1": True, "0": False}.get(str(raw).strip().lower(), fallback)
+    except (TypeError, ValueError):
+        return fallback
+    return fallback

@@ -1,0 +1,44 @@
+"""The terminal report: a summary table per validator, then the first findings of each."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from synthspec.validate.results import Report
+
+STYLE = {"ok": "green", "triggered": "bold red", "crashed": "yellow", "unavailable": "yellow", "skipped": "dim"}
+
+
+def print_report(report: Report, console: Console | None = None, max_findings: int = 5) -> None:
+    """Print the summary table, plugin failures, and up to `max_findings` findings per validator."""
+    console = console or Console()
+    table = Table(title=f"validation: {report.spec_name} ({report.record_count} records)")
+    for col in ("validator", "package", "policy", "status", "errors", "warnings", "s"):
+        table.add_column(col)
+    for run in report.runs:
+        warnings = sum(1 for f in run.result.findings if f.severity.value == "warning")
+        table.add_row(run.name, f"{run.package} {run.version}", run.policy, f"[{STYLE.get(run.status, '')}]{run.status}[/]",
+                      str(len(run.errors)), str(warnings), f"{run.seconds:.1f}")
+    console.print(table)
+    for run in report.runs:
+        if run.result.metrics:
+            measures = ", ".join(f"{k}={v}" for k, v in run.result.metrics.items())
+            console.print(f"[dim]{run.name}:[/] {measures}", highlight=False)
+        for note in run.result.notes[:3]:
+            console.print(f"[dim]{run.name}: {note}[/]", highlight=False)
+    for failure in report.plugin_failures:
+        console.print(f"[yellow]warning:[/] {failure.describe()}", markup=True, highlight=False)
+    for run in report.runs:
+        if run.error:
+            console.print(f"[yellow]{run.name}:[/] {run.error}", highlight=False)
+        shown = [f for f in run.result.findings if f.severity.value != "info"][:max_findings]
+        for f in shown:
+            where = f"record {f.record_index}: " if f.record_index is not None else ""
+            console.print(f"  [{'red' if f.severity.value == 'error' else 'yellow'}]{run.name}[/] {where}{f.message}",
+                          highlight=False, markup=True)
+        rest = len([f for f in run.result.findings if f.severity.value != "info"]) - len(shown)
+        if rest > 0:
+            console.print(f"  … {rest} more from {run.name}", highlight=False)
+    verdict = "[bold red]FAILED[/] (a validator with policy fail triggered)" if report.failed else "[green]passed[/]"
+    console.print(f"{verdict}: {len(report.dropped)} records would be dropped, {len(report.flagged)} flagged")

@@ -1,0 +1,134 @@
+"""`bias`: skewed sensitive attributes and attributes that predict labels.
+
+Attributes are category/boolean fields named in `attributes`, plus attributes
+read from the text through the shipped sensitive-terms lexicon (e.g. gender:
+male/female/none from gendered words).  For each attribute: skew = total
+variation distance from uniform (or from the seeds' shares).  For each
+attribute × label pair: bias-corrected Cramér's V with the chi-square p-value;
+V >= `max_cramers_v` (and p < `alpha`) is an error, V >= half of it a warning.
+The seeds' V is reported beside, because a real association is inherited,
+not invented.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from synthspec.validate.api import Histogram, Params, Scope, Validator, ValidatorContext, ValidatorResult
+from synthspec.validate.stats import cramers_v
+from synthspec.validate.text import category_fields, seed_values, text_fields, text_of, words
+from synthspec.validate.wordlists import load_list
+
+
+class BiasParams(Params):
+    attributes: list[str] = []
+    labels: list[str] | None = None
+    lexicon: bool = True
+    max_cramers_v: float = 0.3
+    max_skew: float = 0.5
+    alpha: float = 0.01
+    min_records: int = 30
+
+
+def lexicon_attributes() -> dict[str, dict[str, str]]:
+    """attribute -> {term: value} from wordlists/sensitive.txt."""
+    table: dict[str, dict[str, str]] = {}
+    for line in load_list("sensitive"):
+        attribute, value, term = line.split("\t")
+        table.setdefault(attribute, {})[term] = value
+    return table
+
+
+def text_attribute(text: str, terms: dict[str, str]) -> str:
+    """The attribute value the text's words point to: one value, 'mixed', or 'none'."""
+    found = {terms[w] for w in words(text) if w in terms}
+    if not found:
+        return "none"
+    return found.pop() if len(found) == 1 else "mixed"
+
+
+def skew(values: Sequence[str], reference: Sequence[str] | None = None) -> float:
+    """Total variation distance of the value shares from the reference shares (uniform if none)."""
+    counts = Counter(values)
+    n = sum(counts.values())
+    if not n:
+        return 0.0
+    if reference:
+        ref = Counter(reference)
+        m = sum(ref.values())
+        levels = set(counts) | set(ref)
+        return 0.5 * sum(abs(counts[v] / n - ref[v] / m) for v in levels)
+    k = len(counts)
+    return 0.5 * sum(abs(c / n - 1 / k) for c in counts.values()) if k > 1 else 0.0
+
+
+class BiasValidator(Validator):
+    name = "bias"
+    Params = BiasParams
+    scope = Scope.DATASET
+    default_policy = "flag"
+    description = "skew of sensitive attributes and their association with labels (Cramér's V / chi-square)"
+
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        p: BiasParams = ctx.params
+        res = ValidatorResult()
+        labels = p.labels if p.labels is not None else [c for c in category_fields(ctx.spec) if c not in p.attributes]
+        fields = text_fields(ctx.spec)
+        seeds = seed_values(ctx.seeds)
+
+        def columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
+            cols = {a: [str(r.get(a)) for r in rows] for a in p.attributes}
+            if p.lexicon and fields:
+                texts = [text_of(r, fields) for r in rows]
+                for attribute, terms in lexicon_attributes().items():
+                    cols[f"text:{attribute}"] = [text_attribute(t, terms) for t in texts]
+            return cols
+
+        synth_cols = columns(ctx.records)
+        seed_cols = columns(seeds) if seeds else {}
+        if len(ctx.records) < p.min_records:
+            res.notes.append(f"only {len(ctx.records)} records: associations are not tested below {p.min_records}")
+            return res
+        for attribute, values in synth_cols.items():
+            declared = attribute in p.attributes
+            shares = Counter(values)
+            levels = sorted(shares)
+            res.histograms.append(Histogram(f"{attribute}: records per value", tuple(levels), {"synthetic": tuple(float(shares[v]) for v in levels)}))
+            if declared:
+                sk = skew(values, seed_cols.get(attribute))
+                res.metrics[f"{attribute}.skew"] = round(sk, 4)
+                if sk > p.max_skew:
+                    res.findings.append(self.finding("error", f"{attribute} is skewed (total variation {sk:.2f})",
+                                                     field=attribute, value=round(sk, 4), threshold=p.max_skew, code="skew"))
+            for label in labels:
+                ys = [str(r.get(label)) for r in ctx.records]
+                xs, ys2 = values, ys
+                if not declared:  # text attributes: only records that mention the attribute at all
+                    keep = [i for i, v in enumerate(values) if v not in ("none", "mixed")]
+                    if len(keep) < p.min_records:
+                        continue
+                    xs, ys2 = [values[i] for i in keep], [ys[i] for i in keep]
+                v, pvalue = cramers_v(xs, ys2)
+                key = f"{attribute}~{label}"
+                res.metrics[f"{key}.cramers_v"] = round(v, 4)
+                res.metrics[f"{key}.p"] = round(pvalue, 6)
+                seed_v = None
+                if seeds and attribute in seed_cols:
+                    sv = seed_cols[attribute]
+                    sy = [str(s.get(label)) for s in seeds]
+                    if not declared:
+                        keep = [i for i, x in enumerate(sv) if x not in ("none", "mixed")]
+                        sv, sy = [sv[i] for i in keep], [sy[i] for i in keep]
+                    if len(sv) >= p.min_records:
+                        seed_v = round(cramers_v(sv, sy)[0], 4)
+                        res.metrics[f"{key}.seeds_cramers_v"] = seed_v
+                beside = f" (seeds: {seed_v})" if seed_v is not None else ""
+                if pvalue < p.alpha and v >= p.max_cramers_v:
+                    res.findings.append(self.finding("error", f"{attribute} predicts {label}: Cramér's V {v:.2f}{beside}",
+                                                     field=label, value=round(v, 4), threshold=p.max_cramers_v, code="association"))
+                elif pvalue < p.alpha and v >= p.max_cramers_v / 2:
+                    res.findings.append(self.finding("warning", f"{attribute} is associated with {label}: Cramér's V {v:.2f}{beside}",
+                                                     field=label, value=round(v, 4), threshold=p.max_cramers_v, code="association"))
+        return res

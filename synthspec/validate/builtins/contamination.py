@@ -1,0 +1,56 @@
+"""`contamination`: records that match an evaluation set (exact or near), which would inflate scores.
+
+`eval_file` is a JSONL/CSV/TSV path (relative paths are relative to the spec
+file); `eval_column` names its text column (default: the spec's first text
+field's name, else `text`).  Without `eval_file` the validator has nothing to
+do and says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthspec.datafiles import read_table
+from synthspec.validate.api import Params, Scope, Validator, ValidatorContext, ValidatorResult, record_id
+from synthspec.validate.reference import match_reference
+from synthspec.validate.text import text_fields, text_of
+
+
+class ContaminationParams(Params):
+    eval_file: str | None = None
+    eval_column: str | None = None
+    near_threshold: float = 0.8
+    ngram: int = 13
+    fields: list[str] | None = None
+
+
+class ContaminationValidator(Validator):
+    name = "contamination"
+    Params = ContaminationParams
+    scope = Scope.DATASET
+    default_policy = "drop"
+    description = "records found in a given evaluation file (exact, near duplicate, or a shared 13-gram)"
+
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        p: ContaminationParams = ctx.params
+        res = ValidatorResult()
+        if not p.eval_file:
+            res.notes.append("no eval_file given: nothing to compare against")
+            return res
+        path = Path(p.eval_file)
+        if not path.is_absolute():
+            path = Path(ctx.spec.source_file).resolve().parent / path
+        fields = text_fields(ctx.spec, p.fields)
+        rows = read_table(path)
+        column = p.eval_column or (fields[0] if fields else "text")
+        if rows and column not in rows[0]:
+            column = "text" if "text" in rows[0] else column
+        reference = [str(r.get(column) or "") for r in rows]
+        texts = [text_of(r, fields) for r in ctx.records]
+        matches = match_reference(texts, reference, p.near_threshold, p.ngram)
+        for i, m in sorted(matches.items()):
+            res.findings.append(self.finding("error", f"found in the eval set ({m.how}, row {m.ref + 1} of {path.name})",
+                                             record_index=i, record_id=record_id(ctx.records[i]), value=m.how, code=m.how))
+        res.metrics["eval_rows"] = len(reference)
+        res.metrics["contamination_rate"] = round(len(matches) / max(1, len(texts)), 4)
+        return res

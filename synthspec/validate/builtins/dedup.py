@@ -1,0 +1,135 @@
+"""`dedup`: exact, near (MinHash LSH) and semantic (embedding cosine) duplicates.
+
+Every record that duplicates an *earlier* one is an error (the earliest copy
+is kept), so policy `drop` leaves one of each.  Semantic duplicates are
+calibrated against the seeds: real data is full of paraphrases (42 % of
+BANKING77's training texts have an earlier text at cosine >= 0.9), so each
+semantic duplicate is only a warning, and the dataset-level error fires when
+the synthetic rate exceeds the seeds' own rate by more than `semantic_excess`.
+The seeds' rate is always reported beside the synthetic one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from synthspec.embeddings import embed, embeddings_available
+from synthspec.validate import minhash
+from synthspec.validate.api import Params, Scope, Validator, ValidatorContext, ValidatorResult, record_id
+from synthspec.validate.text import normalize, seed_values, text_fields, text_of
+
+
+class DedupParams(Params):
+    exact: bool = True
+    near: bool = True
+    near_threshold: float = 0.8
+    semantic: bool = True
+    semantic_threshold: float = 0.9
+    semantic_excess: float = 0.10
+    fields: list[str] | None = None
+
+
+def exact_duplicates(texts: Sequence[str]) -> dict[int, int]:
+    """index -> index of the first earlier text with the same normalised form."""
+    first: dict[str, int] = {}
+    dups: dict[int, int] = {}
+    for i, t in enumerate(texts):
+        key = normalize(t)
+        if key in first:
+            dups[i] = first[key]
+        else:
+            first[key] = i
+    return dups
+
+
+def semantic_duplicates(vectors: np.ndarray, threshold: float, block: int = 2048) -> dict[int, tuple[int, float]]:
+    """index -> (earlier index, cosine) of its most similar earlier vector at or above `threshold`.
+
+    Blocked exact search (BLAS matrix products over earlier rows only): cost
+    grows with n² but in 384-wide float32 GEMMs, below the cost of computing
+    the embeddings themselves up to ~10^5 records.
+    """
+    n = len(vectors)
+    result: dict[int, tuple[int, float]] = {}
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        sims = vectors[start:stop] @ vectors[:stop].T
+        rows = np.arange(stop - start)[:, None]
+        cols = np.arange(stop)[None, :]
+        sims[cols >= rows + start] = -2.0  # only earlier records count
+        best = sims.argmax(axis=1)
+        best_sim = sims[np.arange(stop - start), best]
+        for offset in np.flatnonzero(best_sim >= threshold):
+            result[start + int(offset)] = (int(best[offset]), float(best_sim[offset]))
+    return result
+
+
+class DedupValidator(Validator):
+    name = "dedup"
+    Params = DedupParams
+    scope = Scope.DATASET
+    default_policy = "drop"
+    description = "exact, near (MinHash LSH) and semantic (MiniLM cosine) duplicates, calibrated against the seeds"
+
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        p: DedupParams = ctx.params
+        fields = text_fields(ctx.spec, p.fields)
+        texts = [text_of(r, fields) for r in ctx.records]
+        seed_texts = [t for t in (text_of(v, fields) for v in seed_values(ctx.seeds)) if t]
+        res = ValidatorResult()
+        n = max(len(texts), 1)
+        reported: set[int] = set()
+
+        def add(i: int, message: str, kind: str, value: float, threshold: float, severity: str = "error") -> None:
+            reported.add(i)
+            res.findings.append(self.finding(severity, message, record_index=i, record_id=record_id(ctx.records[i]),
+                                             value=round(value, 4), threshold=threshold, code=kind))
+
+        if p.exact:
+            dups = exact_duplicates(texts)
+            for i, j in sorted(dups.items()):
+                add(i, f"exact duplicate of record {j}", "exact", 1.0, 1.0)
+            res.metrics["exact_duplicate_rate"] = round(len(dups) / n, 4)
+            if seed_texts:
+                res.metrics["seeds_exact_duplicate_rate"] = round(len(exact_duplicates(seed_texts)) / len(seed_texts), 4)
+        if p.near:
+            near = minhash.near_duplicates(minhash.signatures(texts), p.near_threshold)
+            for i, m in sorted(near.items()):
+                if i not in reported:
+                    add(i, f"near duplicate of record {m.other} (Jaccard ~{m.similarity:.2f})", "near",
+                        m.similarity, p.near_threshold)
+            res.metrics["near_duplicate_rate"] = round(len(near) / n, 4)
+            if seed_texts:
+                seed_near = minhash.near_duplicates(minhash.signatures(seed_texts), p.near_threshold)
+                res.metrics["seeds_near_duplicate_rate"] = round(len(seed_near) / len(seed_texts), 4)
+        if p.semantic:
+            if not embeddings_available():
+                res.notes.append("semantic duplicates skipped: the embedding model package is not installed")
+            elif texts:
+                sem = semantic_duplicates(embed(texts), p.semantic_threshold)
+                for i, (j, cos) in sorted(sem.items()):
+                    if i not in reported:
+                        add(i, f"semantic duplicate of record {j} (cosine {cos:.3f})", "semantic", cos,
+                            p.semantic_threshold, severity="warning")
+                rate = len(sem) / n
+                res.metrics["semantic_duplicate_rate"] = round(rate, 4)
+                if seed_texts:
+                    seed_rate = len(semantic_duplicates(embed(seed_texts), p.semantic_threshold)) / len(seed_texts)
+                    res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
+                    limit = seed_rate + p.semantic_excess
+                    if rate > limit:
+                        res.findings.append(self.finding(
+                            "error",
+                            f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
+                            f"the seeds' own rate is {seed_rate:.1%}",
+                            value=round(rate, 4), threshold=round(limit, 4), code="semantic_rate"))
+                else:
+                    res.notes.append("no seeds: the semantic duplicate rate has nothing to be calibrated against")
+        res.metrics["records"] = len(texts)
+        return res
+
+
+__all__ = ["DedupValidator", "exact_duplicates", "semantic_duplicates"]
+

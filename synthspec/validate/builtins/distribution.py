@@ -1,0 +1,126 @@
+"""`distribution`: does the synthetic data look like the seeds, field by field?
+
+Text fields: KL divergence of the word-length histogram and Jaccard overlap of
+the vocabularies.  Category/boolean fields: PSI of the label shares.
+Integer/decimal fields: the two-sample KS statistic.  Every comparison also
+yields histogram data for the report's plots.  Without seeds there is
+nothing to compare against and the validator says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from synthspec.ir import model as ir
+from synthspec.validate.api import Histogram, Params, Scope, Validator, ValidatorContext, ValidatorResult
+from synthspec.validate.stats import counts_over, kl_divergence, ks_statistic, psi, shared_bins
+from synthspec.validate.text import seed_values, words
+
+
+class DistributionParams(Params):
+    max_length_kl: float = 0.5
+    min_vocab_jaccard: float = 0.1
+    vocab_top: int = 1000
+    max_psi: float = 0.25
+    max_ks: float = 0.3
+    bins: int = 20
+
+
+def _numbers(values: list[object]) -> list[float]:
+    out = []
+    for v in values:
+        if isinstance(v, bool) or v is None:
+            continue
+        try:
+            out.append(float(v))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+class DistributionValidator(Validator):
+    name = "distribution"
+    Params = DistributionParams
+    scope = Scope.DATASET
+    default_policy = "flag"
+    description = "length KL, vocabulary Jaccard, category PSI and numeric KS against the seeds"
+
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        p: DistributionParams = ctx.params
+        res = ValidatorResult()
+        seeds = seed_values(ctx.seeds)
+        if not seeds:
+            res.notes.append("no seeds: distributions are shown but not compared")
+        for f in ctx.spec.fields:
+            synth = [r.get(f.name) for r in ctx.records]
+            ref = [s.get(f.name) for s in seeds if s.get(f.name) is not None]
+            if isinstance(f, ir.TextField) or isinstance(f, ir.PatternField):
+                self._text(f.name, synth, ref, p, res)
+            elif isinstance(f, (ir.CategoryField, ir.BooleanField)):
+                self._labels(f.name, synth, ref, p, res)
+            elif isinstance(f, (ir.IntegerField, ir.DecimalField)):
+                self._numeric(f.name, synth, ref, p, res)
+        return res
+
+    def _text(self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult) -> None:
+        s_tok = [words(str(v)) for v in synth if v is not None]
+        r_tok = [words(str(v)) for v in ref]
+        s_len = [len(t) for t in s_tok]
+        r_len = [len(t) for t in r_tok]
+        edges = shared_bins(s_len, r_len, p.bins)
+        s_hist = np.histogram(s_len, edges)[0]
+        labels = tuple(f"{edges[i]:.0f}-{edges[i + 1]:.0f}" for i in range(len(edges) - 1))
+        series = {"synthetic": tuple(float(x) for x in s_hist)}
+        res.metrics[f"{name}.mean_words"] = round(float(np.mean(s_len)), 2) if s_len else None
+        if r_tok:
+            r_hist = np.histogram(r_len, edges)[0]
+            series = {"seeds": tuple(float(x) for x in r_hist), **series}
+            kl = kl_divergence(s_hist, r_hist)
+            res.metrics[f"{name}.length_kl"] = round(kl, 4)
+            res.metrics[f"{name}.seeds_mean_words"] = round(float(np.mean(r_len)), 2)
+            if kl > p.max_length_kl:
+                res.findings.append(self.finding("error", f"{name}: word-length distribution differs from the seeds (KL {kl:.3f})",
+                                                 field=name, value=round(kl, 4), threshold=p.max_length_kl, code="length_kl"))
+            s_vocab = {w for w, _ in Counter(w for t in s_tok for w in t).most_common(p.vocab_top)}
+            r_vocab = {w for w, _ in Counter(w for t in r_tok for w in t).most_common(p.vocab_top)}
+            jac = len(s_vocab & r_vocab) / max(1, len(s_vocab | r_vocab))
+            res.metrics[f"{name}.vocab_jaccard"] = round(jac, 4)
+            if jac < p.min_vocab_jaccard:
+                res.findings.append(self.finding("error", f"{name}: vocabulary overlaps the seeds' by only {jac:.1%}",
+                                                 field=name, value=round(jac, 4), threshold=p.min_vocab_jaccard, code="vocab"))
+        res.histograms.append(Histogram(f"{name}: words per record", labels, series, kind="hist"))
+
+    def _labels(self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult) -> None:
+        s = [str(v) for v in synth if v is not None]
+        r = [str(v) for v in ref]
+        levels = sorted(set(s) | set(r))
+        s_counts = counts_over(s, levels)
+        series = {"synthetic": tuple(float(x) for x in s_counts)}
+        if r:
+            r_counts = counts_over(r, levels)
+            series = {"seeds": tuple(float(x) for x in r_counts), **series}
+            value = psi(s_counts, r_counts)
+            res.metrics[f"{name}.psi"] = round(value, 4)
+            if value > p.max_psi:
+                res.findings.append(self.finding("error", f"{name}: label shares differ from the seeds (PSI {value:.3f})",
+                                                 field=name, value=round(value, 4), threshold=p.max_psi, code="psi"))
+        if len(levels) <= 60:
+            res.histograms.append(Histogram(f"{name}: records per value", tuple(levels), series))
+
+    def _numeric(self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult) -> None:
+        s = _numbers(synth)
+        r = _numbers(ref)
+        edges = shared_bins(s, r, p.bins)
+        labels = tuple(f"{edges[i]:.4g}" for i in range(len(edges) - 1))
+        series = {"synthetic": tuple(float(x) for x in np.histogram(s, edges)[0])}
+        if r and s:
+            series = {"seeds": tuple(float(x) for x in np.histogram(r, edges)[0]), **series}
+            stat, pvalue = ks_statistic(s, r)
+            res.metrics[f"{name}.ks"] = round(stat, 4)
+            res.metrics[f"{name}.ks_p"] = round(pvalue, 6)
+            if stat > p.max_ks:
+                res.findings.append(self.finding("error", f"{name}: values differ from the seeds (KS {stat:.3f})",
+                                                 field=name, value=round(stat, 4), threshold=p.max_ks, code="ks"))
+        res.histograms.append(Histogram(f"{name}: value histogram", labels, series, kind="hist"))

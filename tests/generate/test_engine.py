@@ -1,0 +1,153 @@
+"""The engine end to end on the tiny model: records, provenance, manifest, resume, retries, formats."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from synthspec.diagnostics import SynthspecError
+from synthspec.generate import BuildOptions, Rejection, run_build
+from synthspec.generate.journal import read_jsonl_tail_safe
+from synthspec.ir import compile_spec
+
+MINI = Path(__file__).parent / "fixtures" / "mini.synth"
+
+
+@pytest.fixture(scope="module")
+def mini_spec():
+    return compile_spec(MINI).spec
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _values(records: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k != "_provenance"} for r in records]
+
+
+def test_build_writes_valid_records_with_provenance(tmp_path, mini_spec, tiny_backend):
+    out = tmp_path / "mini.jsonl"
+    result = run_build(mini_spec, tiny_backend, BuildOptions(out=out, batch_size=4, progress="off"))
+    assert (result.written, result.failed, result.interrupted) == (6, 0, False)
+    records = _jsonl(out)
+    assert [r["_provenance"]["index"] for r in records] == list(range(6))
+    for record in records:
+        assert re.fullmatch(r"[A-Z]{3}-[0-9]{3}", record["code"])
+        assert 3 <= len(record["note"].split()) <= 8
+        assert record["code"] in record["note"]
+        assert record["label"] == f"{record['sentiment']}:{record['code']}"
+        assert record["sentiment"] in ("positive", "negative") and 1 <= record["stars"] <= 5
+        prov = record["_provenance"]
+        assert prov["backend"] == "transformers" and prov["model_sha256"] == tiny_backend.identity.model_sha256
+        assert prov["technique"] == "plain" and isinstance(prov["sub_seed"], int)
+        assert set(prov["field_seeds"]) == {"code", "note"}
+    manifest = json.loads(result.paths.manifest.read_text())
+    journal = read_jsonl_tail_safe(result.paths.journal)
+    assert manifest["status"] == "complete" and manifest["counts"] == {"requested": 6, "written": 6}
+    assert manifest["tokens"]["completion_tokens"] == sum(e["completion_tokens"] for e in journal) > 0
+    assert manifest["identity"]["seed"] == 11
+
+
+def test_resume_after_crash_gives_the_same_records(tmp_path, mini_spec, tiny_backend):
+    whole = tmp_path / "whole.jsonl"
+    run_build(mini_spec, tiny_backend, BuildOptions(out=whole, batch_size=2, progress="off"))
+    crashed = tmp_path / "crashed.jsonl"
+    first = run_build(mini_spec, tiny_backend, BuildOptions(out=crashed, batch_size=2, progress="off"))
+    # simulate a crash after the first batch: keep 2 journal lines plus half of the third
+    journal = first.paths.journal.read_bytes().split(b"\n")
+    first.paths.journal.write_bytes(b"\n".join(journal[:2]) + b"\n" + journal[2][:40])
+    crashed.write_bytes(b"\n".join(crashed.read_bytes().split(b"\n")[:3])[:-10])  # a torn output too
+    resumed = run_build(mini_spec, tiny_backend, BuildOptions(out=crashed, batch_size=2, progress="off"))
+    assert (resumed.kept, resumed.generated, resumed.written) == (2, 4, 6)
+    assert _jsonl(crashed) == _jsonl(whole)  # identical records, provenance included
+    manifest = json.loads(resumed.paths.manifest.read_text())
+    journal_entries = read_jsonl_tail_safe(resumed.paths.journal)
+    assert len(journal_entries) == 6
+    assert manifest["tokens"]["prompt_tokens"] == sum(e["prompt_tokens"] for e in journal_entries)
+    again = run_build(mini_spec, tiny_backend, BuildOptions(out=crashed, batch_size=2, progress="off"))
+    assert (again.kept, again.generated) == (6, 0)
+
+
+def test_changed_build_is_refused_unless_forced(tmp_path, mini_spec, tiny_backend):
+    out = tmp_path / "mini.jsonl"
+    run_build(mini_spec, tiny_backend, BuildOptions(out=out, progress="off"))
+    reseeded = mini_spec.model_copy(update={"seed": 12})
+    with pytest.raises(SynthspecError) as info:
+        run_build(reseeded, tiny_backend, BuildOptions(out=out, progress="off"))
+    assert "seed: 11 → 12" in info.value.render() and "--force" in info.value.render()
+    assert len(_jsonl(out)) == 6  # the refused build touched nothing
+    forced = run_build(reseeded, tiny_backend, BuildOptions(out=out, progress="off", force=True))
+    assert forced.kept == 0 and forced.written == 6
+    assert json.loads(forced.paths.manifest.read_text())["identity"]["seed"] == 12
+
+
+def test_foreign_output_file_is_not_clobbered(tmp_path, mini_spec, tiny_backend):
+    out = tmp_path / "mine.jsonl"
+    out.write_text('{"precious": true}\n')
+    with pytest.raises(SynthspecError, match="not written by this build"):
+        run_build(mini_spec, tiny_backend, BuildOptions(out=out, progress="off"))
+    assert out.read_text() == '{"precious": true}\n'
+
+
+def test_record_check_rejections_are_retried_and_ledgered(tmp_path, mini_spec, tiny_backend):
+    seen: set[int] = set()
+
+    def reject_first_sight(values: dict) -> list[Rejection]:
+        key = hash((values["sentiment"], values["stars"], values["code"], values["note"]))
+        if key in seen:
+            return []
+        seen.add(key)
+        return [Rejection("first-sight", "every record is refused once", field="note")]
+
+    out = tmp_path / "mini.jsonl"
+    result = run_build(mini_spec, tiny_backend, BuildOptions(out=out, progress="off"), record_check=reject_first_sight)
+    assert result.written == 6 and result.rejected >= 6
+    assert all(r["_provenance"]["round"] >= 1 for r in _jsonl(out))
+    ledger = _jsonl(result.paths.rejects)
+    refused = [row for row in ledger if row["validator"] == "first-sight"]
+    assert sorted({row["index"] for row in refused}) == list(range(6))
+    assert all(row["reason"] == "every record is refused once" and row["field"] == "note" for row in refused)
+
+
+def test_interrupt_keeps_finished_batches_and_resumes(tmp_path, mini_spec, tiny_backend):
+    calls = {"n": 0}
+
+    def interrupt_in_second_batch(values: dict) -> list[Rejection]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return []
+
+    out = tmp_path / "mini.jsonl"
+    stopped = run_build(mini_spec, tiny_backend, BuildOptions(out=out, batch_size=2, progress="off"),
+                        record_check=interrupt_in_second_batch)
+    assert stopped.interrupted and stopped.written == 2
+    assert json.loads(stopped.paths.manifest.read_text())["status"] == "interrupted"
+    assert len(_jsonl(out)) == 2
+    resumed = run_build(mini_spec, tiny_backend, BuildOptions(out=out, batch_size=2, progress="off"))
+    assert (resumed.kept, resumed.written) == (2, 6)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_flat_formats_hold_the_same_records(tmp_path, mini_spec, tiny_backend, fmt):
+    reference = tmp_path / "ref.jsonl"
+    run_build(mini_spec, tiny_backend, BuildOptions(out=reference, progress="off"))
+    out = tmp_path / f"mini.{fmt}"
+    run_build(mini_spec, tiny_backend, BuildOptions(out=out, format=fmt, progress="off"))
+    if fmt == "csv":
+        import csv
+
+        rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(out).to_pylist()
+    expected = _jsonl(reference)
+    assert len(rows) == len(expected)
+    for row, want in zip(rows, expected, strict=True):
+        assert row["code"] == want["code"] and row["note"] == want["note"] and row["label"] == want["label"]
+        assert json.loads(row["_provenance"]) == want["_provenance"]
