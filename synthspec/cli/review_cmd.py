@@ -14,7 +14,9 @@ def register(subparsers) -> None:
     exp.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     exp.add_argument("--out", required=True, metavar="DIR", help="output folder")
     exp.set_defaults(handler=run_export)
-    imp = sub.add_parser("import", help="read a filled-in ratings.csv: flag low-rated records, summarise patterns")
+    imp = sub.add_parser(
+        "import", help="read a filled-in ratings.csv: flag low-rated records, summarise patterns"
+    )
     imp.add_argument("ratings", metavar="RATINGS.csv")
     imp.add_argument("--json", action="store_true", help="print the summary as JSON")
     imp.set_defaults(handler=run_import)

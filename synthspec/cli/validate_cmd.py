@@ -20,11 +20,15 @@ from synthspec.diagnostics import Diagnostic, SynthspecError
 def register(subparsers) -> None:
     parser = subparsers.add_parser("validate", help="validate a dataset against a spec's validators")
     parser.add_argument("data", metavar="DATA", help="the records (.jsonl, .csv or .tsv)")
-    parser.add_argument("--spec", required=True, metavar="SPEC", help="the .synth spec the data should satisfy")
+    parser.add_argument(
+        "--spec", required=True, metavar="SPEC", help="the .synth spec the data should satisfy"
+    )
     parser.add_argument("--dataset", metavar="NAME", help="which dataset, when the spec declares several")
     parser.add_argument("--report", metavar="HTML", help="also write a self-contained HTML report here")
     parser.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
-    parser.add_argument("--clean", metavar="OUT", help="write the records that survive `drop` policies (JSONL)")
+    parser.add_argument(
+        "--clean", metavar="OUT", help="write the records that survive `drop` policies (JSONL)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -42,8 +46,11 @@ def run(args) -> int:
         try:
             Path(args.report).write_text(render_html(report, records), encoding="utf-8")
         except OSError as exc:
-            raise SynthspecError(Diagnostic(code="V011", message=f"cannot write the report: {exc.strerror or exc}",
-                                            file=args.report)) from None
+            raise SynthspecError(
+                Diagnostic(
+                    code="V011", message=f"cannot write the report: {exc.strerror or exc}", file=args.report
+                )
+            ) from None
     if args.clean:
         with open(args.clean, "w", encoding="utf-8") as fh:
             for i, r in enumerate(records):

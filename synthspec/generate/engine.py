@@ -15,9 +15,14 @@ a new derived seed (bounded).  Finished batches are appended to the journal
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
+import json
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -98,6 +103,31 @@ class BuildResult:
     interrupted: bool = False
 
 
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C until the block is done (main thread only), then raise it.
+
+    Used around writing a finished batch, so an interrupt never separates the
+    journal from the output or leaves the in-memory counts behind the files.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[object] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-safe copy of a technique report (unknown objects become strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
 def derive_seed(sub_seed: int, *parts: object) -> int:
     """A 31-bit sampling seed from a record's sub-seed and what is being sampled (field, attempts)."""
     text = "\x1f".join(str(p) for p in (sub_seed, *parts))
@@ -122,6 +152,18 @@ def _lowering() -> ModuleType:
     import synthspec.lower as lower
 
     return lower
+
+
+def load_technique(spec: Spec, seeds: list[SeedExample]) -> Any:
+    """The technique object of the build (plain when the techniques package offers none)."""
+    from synthspec.generate import techniques
+
+    factory = getattr(techniques, "get_technique", None)
+    if factory is not None:
+        return factory(spec, seeds)
+    from synthspec.generate.techniques.base import Technique
+
+    return Technique(spec, seeds)
 
 
 def load_seeds(spec: Spec) -> tuple[list[SeedExample], str | None]:
@@ -159,6 +201,7 @@ class Engine:
         self.journal = AppendFile(self.paths.journal)
         self.rejects = AppendFile(self.paths.rejects)
         self.order = list(self.lower.field_order(spec))
+        self.technique = load_technique(spec, self.seed_examples)
         model = backend.identity
         self.provenance_base = {
             "spec_hash": self.identity["spec_hash"],
@@ -188,22 +231,26 @@ class Engine:
                 )
             return []
         check_resumable(previous, self.identity, self.paths.out)
+        if self.options.batch_size is None and isinstance(previous.get("batch_size"), int):
+            self.batch_size = previous["batch_size"]  # same batches as before → same records
         entries = read_jsonl_tail_safe(self.paths.journal)
         read_jsonl_tail_safe(self.paths.rejects)  # cut a torn tail so the ledger stays parseable
-        kept: dict[int, dict[str, Any]] = {}
-        for entry in entries:
-            index = entry.get("index")
-            if isinstance(index, int) and 0 <= index < self.spec.count:
-                kept[index] = entry
-        return [kept[i] for i in sorted(kept)]
+        return [entry for entry in entries if isinstance(entry.get("index"), int) and "record" in entry]
 
     # ------------------------------------------------------------ run
 
     def run(self) -> BuildResult:
         started = time.monotonic()
-        kept = self._prepare()
-        done = {entry["index"] for entry in kept}
-        plans = list(self.lower.plan_records(self.spec, self.seed_examples))
+        journal = self._prepare()
+        plans = list(self.technique.plan(list(self.lower.plan_records(self.spec, self.seed_examples))))
+        by_index = {p.index: p for p in plans}
+        unique = {entry["index"]: entry for entry in journal if entry["index"] in by_index}
+        kept = [unique[i] for i in sorted(unique)]
+        done = set(unique)
+        for entry in kept:  # restore technique state (e.g. a growing example pool) in index order
+            record = entry["record"]
+            self.technique.on_accept(by_index.get(entry["index"]),
+                                     {k: v for k, v in record.items() if k != PROVENANCE})
         missing = [p for p in plans if p.index not in done]
         records = [entry["record"] for entry in kept]
         if self.options.format != "parquet" and (kept or self.paths.out.exists()):
@@ -220,9 +267,10 @@ class Engine:
             try:
                 for key in sorted(batches):
                     finished, lost, n_rejected = self._run_batch(batches[key])
-                    self.journal.append_lines(finished)
-                    self.writer.append([e["record"] for e in finished])
-                    entries.extend(finished)
+                    with deferred_interrupt():  # a batch is written whole, or not at all
+                        self.journal.append_lines(finished)
+                        entries.extend(finished)
+                        self.writer.append([e["record"] for e in finished])
                     generated += len(finished)
                     failed += lost
                     rejected += n_rejected
@@ -269,6 +317,7 @@ class Engine:
             "tokens": totals,
             "generation_seconds": round(sum(float(e.get("seconds", 0.0)) for e in entries), 3),
             "runs": runs,
+            "technique": {"name": self.spec.technique.name, "report": _jsonable(self.technique.report)},
         })
         return totals
 
@@ -282,11 +331,14 @@ class Engine:
         for round_ in range(self.options.max_record_attempts):
             for item in pending:
                 item.round = round_
-                item.values = dict(item.plan.sampled)
+                item.values = {**item.plan.sampled, **self.technique.fixed(item.plan)}
                 item.seeds = {}
             active = list(pending)
             for name in self.order:
-                active = self._decode_field(name, active)
+                needs = [item for item in active if name not in item.values]
+                done = self._decode_field(name, needs) if needs else []
+                kept_ids = {id(item) for item in done}
+                active = [item for item in active if name in item.values or id(item) in kept_ids]
             pending = [item for item in active if not self._finish(item)]
             pending += [item for item in work if item.failed and item not in pending]
             for item in pending:
@@ -294,6 +346,9 @@ class Engine:
             if not pending:
                 break
         given_up = {id(item) for item in pending}
+        for item in work:  # index order, so technique state never depends on retry order
+            if id(item) not in given_up:
+                self.technique.on_accept(item.plan, {k: item.values.get(k) for k in self.columns})
         seconds = (time.monotonic() - started) / max(len(plans), 1)
         entries = [self._entry(item, seconds) for item in work if id(item) not in given_up]
         return entries, len(given_up), sum(item.rejected for item in work)
@@ -301,7 +356,8 @@ class Engine:
     def _decode_field(self, name: str, active: list[_Work]) -> list[_Work]:
         """Decode field `name` for every active record (with retries); returns the records that got it."""
         spec, model = self.spec, self.spec.model
-        plans = {id(item): self.lower.plan_field(spec, name, item.plan, item.values, self.seed_examples)
+        plans = {id(item): self.lower.plan_field(spec, name, self._with_context(item), item.values,
+                                                 self.seed_examples)
                  for item in active}
         todo = list(active)
         for attempt in range(self.options.max_field_attempts):
@@ -335,6 +391,13 @@ class Engine:
             item.failed = True
         return [item for item in active if not item.failed]
 
+    def _with_context(self, item: _Work) -> RecordPlan:
+        """The record plan with the technique's decode-time prompt variables in `extra["context"]`."""
+        context = self.technique.prompt_context(item.plan, dict(item.values))
+        if not context:
+            return item.plan
+        return dataclasses.replace(item.plan, extra={**item.plan.extra, "context": context})
+
     def _finish(self, item: _Work) -> bool:
         """Derive, re-check and run the injected check; True if the record is accepted."""
         try:
@@ -343,6 +406,9 @@ class Engine:
             self._reject(item, None, "derive", str(exc), None, None)
             return False
         problems = [Rejection("constraints", message) for message in self.lower.verify_record(self.spec, item.values)]
+        if not problems:
+            problems = [Rejection(f"technique:{self.technique.name}", reason)
+                        for reason in self.technique.accept(item.plan, dict(item.values))]
         if not problems and self.record_check is not None:
             problems = list(self.record_check(dict(item.values)))
         for problem in problems:

@@ -123,9 +123,14 @@ class _ToAst(Transformer):
                 line_start = text.rfind("\n", scanned, match.start()) + 1
             scanned = match.start()
             column = match.start() - line_start + 1
-            inner = Token("STRING", match.group(0), line=line, column=column, end_line=line,
-                          end_column=column + len(match.group(0)))
-            items.append(self.STRING(inner))
+            literal = match.group(0)
+            if "\\" in literal:
+                inner = Token("STRING", literal, line=line, column=column, end_line=line,
+                              end_column=column + len(literal))
+                items.append(self.STRING(inner))
+            else:
+                pos = ast.Pos(self.path, line, column, line, column + len(literal))
+                items.append(ast.Str(literal[1:-1], pos))
         return items
 
     def STRING_LIST(self, token: Token) -> ast.ListValue:

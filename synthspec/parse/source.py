@@ -8,6 +8,7 @@ and fast (no pathological input reaches lark).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +26,11 @@ class Source:
     text: str
 
 
-def _fail(path: str, code: str, message: str, hint: str, line: int | None = None, column: int | None = None) -> SynthspecError:
-    return SynthspecError(Diagnostic(code=code, message=message, file=path, line=line, column=column, hint=hint))
+def _fail(path: str, code: str, message: str, hint: str, line: int | None = None, column: int | None = None,
+          text: str | None = None) -> SynthspecError:
+    sources = {path: text} if text is not None else None
+    return SynthspecError(Diagnostic(code=code, message=message, file=path, line=line, column=column, hint=hint),
+                          sources=sources)
 
 
 def decode_source(data: bytes, path: str) -> Source:
@@ -52,35 +56,23 @@ def decode_source(data: bytes, path: str) -> Source:
     return Source(path=path, text=text)
 
 
+_BRACKETS = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"?|#[^\n]*|[()\[\]{}]')
+
+
 def _check_nesting(text: str, path: str) -> None:
-    """Reject absurd bracket nesting before the parser recurses into it."""
+    """Reject absurd bracket nesting before the parser recurses into it (strings and comments skipped)."""
     depth = 0
-    line = 1
-    line_start = 0
-    in_string = False
-    escaped = False
-    for index, char in enumerate(text):
-        if char == "\n":
-            line += 1
-            line_start = index + 1
-            in_string = False
-            continue
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char == '"':
-            in_string = True
-        elif char in "([{":
+    for match in _BRACKETS.finditer(text):
+        char = match.group(0)
+        if char in "([{":
             depth += 1
             if depth > MAX_NESTING:
+                offset = match.start()
+                line = text.count("\n", 0, offset) + 1
+                column = offset - (text.rfind("\n", 0, offset) + 1) + 1
                 raise _fail(path, "S004", f"brackets nested more than {MAX_NESTING} deep",
                             "no construct of the language nests this deep; check for a generated or corrupted file",
-                            line=line, column=index - line_start + 1)
+                            line=line, column=column, text=text)
         elif char in ")]}":
             depth = max(0, depth - 1)
 

@@ -25,13 +25,20 @@ table{border-collapse:collapse;margin:.5rem 0} td,th{border:1px solid #ddd;paddi
 def _metrics_table(metrics: dict[str, Any]) -> str:
     if not metrics:
         return ""
-    rows = "".join(f"<tr><td><code>{escape(str(k))}</code></td><td>{escape(str(v))}</td></tr>" for k, v in metrics.items())
+    rows = "".join(
+        f"<tr><td><code>{escape(str(k))}</code></td><td>{escape(str(v))}</td></tr>"
+        for k, v in metrics.items()
+    )
     return f"<table><tr><th>measure</th><th>value</th></tr>{rows}</table>"
 
 
 def render_html(report: Report, records: list[dict[str, Any]] | None = None, max_findings: int = 200) -> str:
     """The report as one HTML document (records, if given, let findings quote the text)."""
-    verdict = "FAILED: a validator with policy fail triggered" if report.failed else "passed (no fail policy triggered)"
+    verdict = (
+        "FAILED: a validator with policy fail triggered"
+        if report.failed
+        else "passed (no fail policy triggered)"
+    )
     out = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>synthspec validation: {escape(report.spec_name)}</title><style>{CSS}</style></head><body>",
@@ -43,16 +50,20 @@ def render_html(report: Report, records: list[dict[str, Any]] | None = None, max
     ]
     for run in report.runs:
         warnings = sum(1 for f in run.result.findings if f.severity.value == "warning")
-        out.append(f"<tr><td><a href='#v-{escape(run.name)}'>{escape(run.name)}</a></td><td>{escape(run.package)} {escape(run.version)}</td>"
-                   f"<td>{escape(run.policy)}</td><td class='{run.status}'>{escape(run.status)}</td><td>{len(run.errors)}</td>"
-                   f"<td>{warnings}</td><td>{run.seconds:.2f}</td></tr>")
+        out.append(
+            f"<tr><td><a href='#v-{escape(run.name)}'>{escape(run.name)}</a></td><td>{escape(run.package)} {escape(run.version)}</td>"
+            f"<td>{escape(run.policy)}</td><td class='{run.status}'>{escape(run.status)}</td><td>{len(run.errors)}</td>"
+            f"<td>{warnings}</td><td>{run.seconds:.2f}</td></tr>"
+        )
     out.append("</table>")
     if report.plugin_failures:
         out.append("<h2>Plugins that failed to load</h2><ul>")
         out.extend(f"<li class='crashed'>{escape(f.describe())}</li>" for f in report.plugin_failures)
         out.append("</ul>")
     for run in report.runs:
-        out.append(f"<h2 id='v-{escape(run.name)}'>{escape(run.name)} <small class='{run.status}'>{escape(run.status)}</small></h2>")
+        out.append(
+            f"<h2 id='v-{escape(run.name)}'>{escape(run.name)} <small class='{run.status}'>{escape(run.status)}</small></h2>"
+        )
         if run.error:
             out.append(f"<p class='crashed'>{escape(run.error)}</p>")
         out.extend(f"<p class='info'>{escape(n)}</p>" for n in run.result.notes[:20])
@@ -61,15 +72,19 @@ def render_html(report: Report, records: list[dict[str, Any]] | None = None, max
             out.append(f"<h3>{escape(h.title)}</h3>{bar_chart(h)}")
         findings = run.result.findings
         if findings:
-            out.append("<table><tr><th>severity</th><th>record</th><th>field</th><th>message</th><th>text</th></tr>")
+            out.append(
+                "<table><tr><th>severity</th><th>record</th><th>field</th><th>message</th><th>text</th></tr>"
+            )
             for f in findings[:max_findings]:
                 text = ""
                 if records is not None and f.record_index is not None and f.record_index < len(records):
                     rec = records[f.record_index]
                     text = " | ".join(str(v) for k, v in rec.items() if not str(k).startswith("_"))[:200]
                 where = "" if f.record_index is None else str(f.record_index)
-                out.append(f"<tr><td class='{f.severity.value}'>{f.severity.value}</td><td>{escape(where)}</td>"
-                           f"<td>{escape(f.field or '')}</td><td>{escape(f.message)}</td><td>{escape(text)}</td></tr>")
+                out.append(
+                    f"<tr><td class='{f.severity.value}'>{f.severity.value}</td><td>{escape(where)}</td>"
+                    f"<td>{escape(f.field or '')}</td><td>{escape(f.message)}</td><td>{escape(text)}</td></tr>"
+                )
             out.append("</table>")
             if len(findings) > max_findings:
                 out.append(f"<p>… and {len(findings) - max_findings} more findings (see --json).</p>")

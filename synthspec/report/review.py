@@ -32,12 +32,20 @@ def _data_columns(records: list[dict[str, Any]]) -> list[str]:
     cols: list[str] = []
     for r in records:
         for k in r:
-            if not str(k).startswith("_") and k not in cols and k not in FIXED and k not in DIMENSIONS and k != "comment":
+            if (
+                not str(k).startswith("_")
+                and k not in cols
+                and k not in FIXED
+                and k not in DIMENSIONS
+                and k != "comment"
+            ):
                 cols.append(k)
     return cols
 
 
-def export_review(data: str | Path, out_dir: str | Path, sample: int = 100, seed: int = 0) -> tuple[Path, Path]:
+def export_review(
+    data: str | Path, out_dir: str | Path, sample: int = 100, seed: int = 0
+) -> tuple[Path, Path]:
     """Write `ratings.csv` and `review.html` for a seeded sample of the records; return both paths."""
     records = read_table(data)
     if not records:
@@ -75,7 +83,9 @@ def _form_html(records: list[dict[str, Any]], indices: list[int], cols: list[str
             f"<td>{''.join(f'<label><input type=radio name={d}-{i} value={v}>{v}</label> ' for v in range(1, 6))}</td>"
             for d in DIMENSIONS
         )
-        rows.append(f"<tr data-index='{i}'><td>{i}</td><td>{cells}</td>{radios}<td><input name='comment-{i}' size=20></td></tr>")
+        rows.append(
+            f"<tr data-index='{i}'><td>{i}</td><td>{cells}</td>{radios}<td><input name='comment-{i}' size=20></td></tr>"
+        )
     head = "".join(f"<th>{d}</th>" for d in DIMENSIONS)
     # inline script only: builds ratings.csv from the form for download; no network, no libraries
     script = """
@@ -85,7 +95,7 @@ document.querySelectorAll('tr[data-index]').forEach(function(tr){var i=tr.datase
 cols.forEach(function(d){if(d==='comment'){row.push(esc(tr.querySelector('[name=comment-'+i+']').value));return}
 var c=tr.querySelector('input[name='+d+'-'+i+']:checked');row.push(c?c.value:'')});lines.push(row.join(','))});
 var a=document.getElementById('dl');a.href='data:text/csv;charset=utf-8,'+encodeURIComponent(lines.join('\\n')+'\\n');a.style.display='inline'}
-""" % json.dumps([*DIMENSIONS, "comment"])
+""".replace("%s", json.dumps([*DIMENSIONS, "comment"]))
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>synthspec review</title>"
         "<style>body{font-family:system-ui,sans-serif;margin:1.5rem}td,th{border:1px solid #ddd;padding:.3rem;vertical-align:top}"
@@ -115,21 +125,30 @@ class ReviewSummary:
             "flagged": self.flagged,
             "means": self.means,
             "failures_by_dimension": self.failures_by_dimension,
-            "failures_by_category": {k: {v: {"failed": f, "rated": n} for v, (f, n) in d.items()} for k, d in self.failures_by_category.items()},
+            "failures_by_category": {
+                k: {v: {"failed": f, "rated": n} for v, (f, n) in d.items()}
+                for k, d in self.failures_by_category.items()
+            },
         }
 
     def render(self) -> str:
         lines = [f"{self.rated} records rated; {len(self.flagged)} flagged (a score below {PASS_MARK})"]
         lines.append("mean scores: " + ", ".join(f"{d} {m:.2f}" for d, m in self.means.items()))
         if self.failures_by_dimension:
-            lines.append("failures by dimension: " + ", ".join(f"{d} {n}" for d, n in self.failures_by_dimension.items()))
+            lines.append(
+                "failures by dimension: "
+                + ", ".join(f"{d} {n}" for d, n in self.failures_by_dimension.items())
+            )
         for col, table in self.failures_by_category.items():
             worst = sorted(table.items(), key=lambda kv: (-kv[1][0] / kv[1][1], kv[0]))[:5]
             shown = ", ".join(f"{v}: {f}/{n}" for v, (f, n) in worst if f)
             if shown:
                 lines.append(f"failures by {col}: {shown}")
         for r in self.flagged[:20]:
-            lines.append(f"  record {r['record_index']}: low {', '.join(r['low'])}" + (f" — {r['comment']}" if r.get("comment") else ""))
+            lines.append(
+                f"  record {r['record_index']}: low {', '.join(r['low'])}"
+                + (f" — {r['comment']}" if r.get("comment") else "")
+            )
         return "\n".join(lines)
 
 
@@ -142,20 +161,29 @@ def _score(value: str, path: Path, line: int, column: str) -> int | None:
     except ValueError:
         score = -1
     if not 1 <= score <= 5 or str(score) != value.split(".")[0]:
-        raise SynthspecError(Diagnostic(code="R003", message=f"{column} must be a whole number 1-5, got {value!r}",
-                                        file=str(path), line=line, hint="leave a cell empty if you did not rate it"))
+        raise SynthspecError(
+            Diagnostic(
+                code="R003",
+                message=f"{column} must be a whole number 1-5, got {value!r}",
+                file=str(path),
+                line=line,
+                hint="leave a cell empty if you did not rate it",
+            )
+        )
     return score
 
 
 def _category_columns(rows: list[dict[str, str]], skip: set[str]) -> list[str]:
-    """Columns that look like labels: short values, few distinct ones."""
+    """Columns that look like labels: short values that are identifiers (no spaces) or few distinct ones."""
     cols = []
     for col in rows[0] if rows else []:
         if col in skip:
             continue
         values = [r.get(col) or "" for r in rows]
         distinct = set(values)
-        if values and max(len(v) for v in values) <= 40 and len(distinct) <= max(2, min(50, len(values) // 2)):
+        short = bool(values) and max(len(v) for v in values) <= 40
+        identifiers = all(" " not in v.strip() for v in values)
+        if short and (identifiers or len(distinct) <= max(2, min(50, len(values) // 2))):
             cols.append(col)
     return cols
 
@@ -165,11 +193,21 @@ def import_review(path: str | Path) -> ReviewSummary:
     path = Path(path)
     rows = read_table(path, "csv")
     if rows and "record_index" not in rows[0]:
-        raise SynthspecError(Diagnostic(code="R002", message="not a rating sheet: no record_index column", file=str(path),
-                                        hint="use the ratings.csv written by `synthspec review export`"))
+        raise SynthspecError(
+            Diagnostic(
+                code="R002",
+                message="not a rating sheet: no record_index column",
+                file=str(path),
+                hint="use the ratings.csv written by `synthspec review export`",
+            )
+        )
     missing = [d for d in DIMENSIONS if rows and d not in rows[0]]
     if missing:
-        raise SynthspecError(Diagnostic(code="R002", message=f"rating sheet lacks column(s) {', '.join(missing)}", file=str(path)))
+        raise SynthspecError(
+            Diagnostic(
+                code="R002", message=f"rating sheet lacks column(s) {', '.join(missing)}", file=str(path)
+            )
+        )
     cats = _category_columns(rows, {*FIXED, *DIMENSIONS, "comment"})
     summary = ReviewSummary(rated=0)
     sums: Counter[str] = Counter()
@@ -192,8 +230,17 @@ def import_review(path: str | Path) -> ReviewSummary:
         if low:
             for d in low:
                 summary.failures_by_dimension[d] = summary.failures_by_dimension.get(d, 0) + 1
-            summary.flagged.append({"record_index": int(row["record_index"]), "record_id": row.get("record_id") or None,
-                                    "low": low, "scores": given, "comment": row.get("comment") or ""})
+            summary.flagged.append(
+                {
+                    "record_index": int(row["record_index"]),
+                    "record_id": row.get("record_id") or None,
+                    "low": low,
+                    "scores": given,
+                    "comment": row.get("comment") or "",
+                }
+            )
     summary.means = {d: round(sums[d] / counts[d], 3) for d in DIMENSIONS if counts[d]}
-    summary.failures_by_category = {c: {v: (f, n) for v, (f, n) in sorted(t.items())} for c, t in by_cat.items()}
+    summary.failures_by_category = {
+        c: {v: (f, n) for v, (f, n) in sorted(t.items())} for c, t in by_cat.items()
+    }
     return summary

@@ -30,25 +30,35 @@ def bar_chart(h: Histogram, width: int = 640, height: int = 220, max_bars: int =
     n = max(1, len(labels))
     slot = plot_w / n
     bar_w = max(1.0, slot * 0.8 / max(1, len(names)))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{escape(h.title)}">']
-    parts.append(f'<line x1="{left}" y1="{pad + plot_h}" x2="{left + plot_w}" y2="{pad + plot_h}" stroke="#444"/>')
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{escape(h.title)}">'
+    ]
+    parts.append(
+        f'<line x1="{left}" y1="{pad + plot_h}" x2="{left + plot_w}" y2="{pad + plot_h}" stroke="#444"/>'
+    )
     parts.append(f'<text x="4" y="{pad + 10}" font-size="10">{top:.3g}</text>')
     for s_index, name in enumerate(names):
         colour = COLOURS.get(name, FALLBACK[s_index % len(FALLBACK)])
         for i, v in enumerate(shares[name]):
             bh = plot_h * v / top
             x = left + i * slot + slot * 0.1 + s_index * bar_w
-            parts.append(f'<rect x="{x:.1f}" y="{pad + plot_h - bh:.1f}" width="{bar_w:.1f}" height="{bh:.1f}" fill="{colour}">'
-                         f'<title>{escape(name)} {escape(str(labels[i]))}: {v:.4g}</title></rect>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{pad + plot_h - bh:.1f}" width="{bar_w:.1f}" height="{bh:.1f}" fill="{colour}">'
+                f"<title>{escape(name)} {escape(str(labels[i]))}: {v:.4g}</title></rect>"
+            )
     step = max(1, n // 20)
     for i in range(0, n, step):
         x = left + i * slot + slot / 2
-        parts.append(f'<text x="{x:.1f}" y="{pad + plot_h + 12}" font-size="9" text-anchor="end" '
-                     f'transform="rotate(-45 {x:.1f} {pad + plot_h + 12})">{escape(str(labels[i])[:18])}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{pad + plot_h + 12}" font-size="9" text-anchor="end" '
+            f'transform="rotate(-45 {x:.1f} {pad + plot_h + 12})">{escape(str(labels[i])[:18])}</text>'
+        )
     for s_index, name in enumerate(names):
         colour = COLOURS.get(name, FALLBACK[s_index % len(FALLBACK)])
         x = left + plot_w - 120 + s_index * 70
-        parts.append(f'<rect x="{x}" y="{pad}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{x + 14}" y="{pad + 9}" font-size="10">{escape(name)}</text>')
+        parts.append(
+            f'<rect x="{x}" y="{pad}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{pad + 9}" font-size="10">{escape(name)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

@@ -7,7 +7,13 @@ from rich.table import Table
 
 from synthspec.validate.results import Report
 
-STYLE = {"ok": "green", "triggered": "bold red", "crashed": "yellow", "unavailable": "yellow", "skipped": "dim"}
+STYLE = {
+    "ok": "green",
+    "triggered": "bold red",
+    "crashed": "yellow",
+    "unavailable": "yellow",
+    "skipped": "dim",
+}
 
 
 def print_report(report: Report, console: Console | None = None, max_findings: int = 5) -> None:
@@ -18,8 +24,15 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
         table.add_column(col)
     for run in report.runs:
         warnings = sum(1 for f in run.result.findings if f.severity.value == "warning")
-        table.add_row(run.name, f"{run.package} {run.version}", run.policy, f"[{STYLE.get(run.status, '')}]{run.status}[/]",
-                      str(len(run.errors)), str(warnings), f"{run.seconds:.1f}")
+        table.add_row(
+            run.name,
+            f"{run.package} {run.version}",
+            run.policy,
+            f"[{STYLE.get(run.status, '')}]{run.status}[/]",
+            str(len(run.errors)),
+            str(warnings),
+            f"{run.seconds:.1f}",
+        )
     console.print(table)
     for run in report.runs:
         if run.result.metrics:
@@ -35,10 +48,17 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
         shown = [f for f in run.result.findings if f.severity.value != "info"][:max_findings]
         for f in shown:
             where = f"record {f.record_index}: " if f.record_index is not None else ""
-            console.print(f"  [{'red' if f.severity.value == 'error' else 'yellow'}]{run.name}[/] {where}{f.message}",
-                          highlight=False, markup=True)
+            console.print(
+                f"  [{'red' if f.severity.value == 'error' else 'yellow'}]{run.name}[/] {where}{f.message}",
+                highlight=False,
+                markup=True,
+            )
         rest = len([f for f in run.result.findings if f.severity.value != "info"]) - len(shown)
         if rest > 0:
             console.print(f"  … {rest} more from {run.name}", highlight=False)
-    verdict = "[bold red]FAILED[/] (a validator with policy fail triggered)" if report.failed else "[green]passed[/]"
+    verdict = (
+        "[bold red]FAILED[/] (a validator with policy fail triggered)"
+        if report.failed
+        else "[green]passed[/]"
+    )
     console.print(f"{verdict}: {len(report.dropped)} records would be dropped, {len(report.flagged)} flagged")

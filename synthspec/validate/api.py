@@ -97,7 +97,12 @@ class Histogram:
     kind: Literal["bars", "hist"] = "bars"
 
     def to_json(self) -> dict[str, Any]:
-        return {"title": self.title, "labels": list(self.labels), "series": {k: list(v) for k, v in self.series.items()}, "kind": self.kind}
+        return {
+            "title": self.title,
+            "labels": list(self.labels),
+            "series": {k: list(v) for k, v in self.series.items()},
+            "kind": self.kind,
+        }
 
 
 @dataclass

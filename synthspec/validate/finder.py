@@ -102,7 +102,9 @@ def find_plugins(path: Sequence[str] | None = None) -> list[FoundPlugin]:
             key = (package, ep.name)
             if key not in found:
                 spec = ep.module_name + (f":{ep.object_name}" if ep.object_name else "")
-                found[key] = FoundPlugin(package=package, name=ep.name, version=_version(ep.distro), target=spec)
+                found[key] = FoundPlugin(
+                    package=package, name=ep.name, version=_version(ep.distro), target=spec
+                )
     return sorted(found.values())
 
 
@@ -146,7 +148,9 @@ def load_plugins(found: Sequence[FoundPlugin]) -> LoadedPlugins:
     for plugin in ordered:
         if plugin.name in result.plugins:
             owner = result.plugins[plugin.name].found
-            result.failures.append(PluginFailure(plugin, f"name already provided by {owner.package} {owner.version}"))
+            result.failures.append(
+                PluginFailure(plugin, f"name already provided by {owner.package} {owner.version}")
+            )
             continue
         try:
             result.plugins[plugin.name] = load_plugin(plugin)

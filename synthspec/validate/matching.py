@@ -43,7 +43,9 @@ def compile_forbidden(item: Forbidden) -> ForbiddenMatcher:
     if item.kind == "regex" and item.pattern:
         return ForbiddenMatcher(item, re.compile(item.pattern, flags))
     if item.kind == "literal":
-        return ForbiddenMatcher(item, term_regex((item.terms[0] if item.terms else item.name,), item.case_sensitive))
+        return ForbiddenMatcher(
+            item, term_regex((item.terms[0] if item.terms else item.name,), item.case_sensitive)
+        )
     if item.kind == "list":
         return ForbiddenMatcher(item, term_regex(item.terms, item.case_sensitive))
     return ForbiddenMatcher(item, None)

@@ -146,16 +146,12 @@ def near_duplicates(sig: np.ndarray, threshold: float, bands: int = BANDS) -> di
     # orient every pair as (earlier, later); stable sort keeps the earlier member first in a group
     lo = np.minimum(left, right)
     hi = np.maximum(left, right)
-    result: dict[int, Match] = {}
-    order = np.lexsort((lo, -sims))
-    for i in order:
-        later = int(hi[i])
-        if later not in result:
-            result[later] = Match(later, int(lo[i]), float(sims[i]))
-    return result
+    return _best_per_key(hi, lo, sims, offset=0)
 
 
-def best_matches(reference: np.ndarray, query: np.ndarray, threshold: float, bands: int = BANDS) -> dict[int, Match]:
+def best_matches(
+    reference: np.ndarray, query: np.ndarray, threshold: float, bands: int = BANDS
+) -> dict[int, Match]:
     """For each query row, its most similar reference row at or above `threshold` (query-indexed)."""
     n_ref = reference.shape[0]
     if n_ref == 0 or query.shape[0] == 0:
@@ -168,9 +164,19 @@ def best_matches(reference: np.ndarray, query: np.ndarray, threshold: float, ban
     lo, hi = lo[cross], hi[cross]
     sims = estimated_similarity(sig, lo, hi)
     keep = sims >= threshold
-    result: dict[int, Match] = {}
-    for i in np.lexsort((lo[keep], -sims[keep])):
-        q = int(hi[keep][i]) - n_ref
-        if q not in result:
-            result[q] = Match(q, int(lo[keep][i]), float(sims[keep][i]))
-    return result
+    lo, hi, sims = lo[keep], hi[keep], sims[keep]
+    return _best_per_key(hi, lo, sims, offset=n_ref)
+
+
+def _best_per_key(key: np.ndarray, other: np.ndarray, sims: np.ndarray, offset: int) -> dict[int, Match]:
+    """For each distinct `key`, the pair with the highest similarity (ties: the lowest `other`), vectorised."""
+    if len(key) == 0:
+        return {}
+    order = np.lexsort((other, -sims, key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    chosen = order[first]
+    return {
+        int(k) - offset: Match(int(k) - offset, int(o), float(s))
+        for k, o, s in zip(key[chosen], other[chosen], sims[chosen], strict=True)
+    }

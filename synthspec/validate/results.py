@@ -85,7 +85,12 @@ class Report:
             "dropped": sorted(self.dropped),
             "flagged": sorted(self.flagged),
             "plugin_failures": [
-                {"name": f.found.name, "package": f.found.package, "version": f.found.version, "error": f.error}
+                {
+                    "name": f.found.name,
+                    "package": f.found.package,
+                    "version": f.found.version,
+                    "error": f.error,
+                }
                 for f in self.plugin_failures
             ],
             "validators": [r.to_json() for r in self.runs],

@@ -84,7 +84,14 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
             failure = registry.failure(use.name)
             why = failure.describe() if failure else f"no installed validator is called {use.name!r}"
             if use.required:
-                errors.append(_diag(use, "V002", f"required validator unavailable: {why}", "install or fix the plugin package"))
+                errors.append(
+                    _diag(
+                        use,
+                        "V002",
+                        f"required validator unavailable: {why}",
+                        "install or fix the plugin package",
+                    )
+                )
             else:
                 warnings.append(f"skipped: {why}")
             planned.append(Planned(use, None, why=why))
@@ -92,7 +99,9 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
         try:
             params = plugin.cls.Params.model_validate(dict(use.params))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors()
+            )
             errors.append(_diag(use, "V001", f"bad parameters for validator {use.name!r}: {problems}"))
             continue
         planned.append(Planned(use, plugin, params))
@@ -109,7 +118,9 @@ def _normalise(result: ValidatorResult | list[Finding] | None) -> ValidatorResul
     return ValidatorResult(findings=list(result))
 
 
-def _run_one(p: Planned, spec: Spec, records: Sequence[dict[str, Any]], seeds: Sequence[SeedExample]) -> ValidatorRun:
+def _run_one(
+    p: Planned, spec: Spec, records: Sequence[dict[str, Any]], seeds: Sequence[SeedExample]
+) -> ValidatorRun:
     assert p.plugin is not None
     found = p.plugin.found
     run = ValidatorRun(
@@ -233,12 +244,18 @@ def make_record_check(
                 findings = validator.check_record(record, index, ctx)
             except Exception as exc:
                 if p.use.required:
-                    raise SynthspecError(_diag(p.use, "V003", f"required validator {p.use.name!r} crashed: {exc}")) from exc
-                rejections.append(Rejection(p.use.name, "flag", f"validator crashed: {type(exc).__name__}: {exc}"))
+                    raise SynthspecError(
+                        _diag(p.use, "V003", f"required validator {p.use.name!r} crashed: {exc}")
+                    ) from exc
+                rejections.append(
+                    Rejection(p.use.name, "flag", f"validator crashed: {type(exc).__name__}: {exc}")
+                )
                 continue
             errors = tuple(f for f in findings if f.severity is Severity.ERROR)
             if errors:
-                rejections.append(Rejection(p.use.name, p.policy, "; ".join(f.message for f in errors), errors))
+                rejections.append(
+                    Rejection(p.use.name, p.policy, "; ".join(f.message for f in errors), errors)
+                )
         return rejections
 
     return check

@@ -44,7 +44,7 @@ def cramers_v(xs: Sequence[str], ys: Sequence[str]) -> tuple[float, float]:
     xi = {v: i for i, v in enumerate(x_levels)}
     yi = {v: i for i, v in enumerate(y_levels)}
     table = np.zeros((len(x_levels), len(y_levels)))
-    for x, y in zip(xs, ys):
+    for x, y in zip(xs, ys, strict=True):
         table[xi[x], yi[y]] += 1
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if min(table.shape) < 2:

@@ -65,7 +65,9 @@ def run_validator(
     compiled = _as_spec(spec)
     use = ValidatorUse(name=name, params=params, policy=policy, required=True)  # type: ignore[arg-type]
     compiled = compiled.model_copy(update={"validators": (use,)})
-    report = validate_records(compiled, list(records), seeds=seeds if seeds is not None else None, registry=refresh_registry())
+    report = validate_records(
+        compiled, list(records), seeds=seeds if seeds is not None else None, registry=refresh_registry()
+    )
     run = report.run(name)
     if run.status in ("crashed", "unavailable"):
         raise SynthspecError(f"validator {name!r} {run.status}: {run.error}")

@@ -94,21 +94,22 @@ def test_foreign_output_file_is_not_clobbered(tmp_path, mini_spec, tiny_backend)
 
 
 def test_record_check_rejections_are_retried_and_ledgered(tmp_path, mini_spec, tiny_backend):
-    seen: set[int] = set()
+    calls = {"n": 0}
 
-    def reject_first_sight(values: dict) -> list[Rejection]:
-        key = hash((values["sentiment"], values["stars"], values["code"], values["note"]))
-        if key in seen:
-            return []
-        seen.add(key)
-        return [Rejection("first-sight", "every record is refused once", field="note")]
+    def refuse_first_round(values: dict) -> list[Rejection]:
+        # one batch of 6: the first 6 calls are every record's first round
+        calls["n"] += 1
+        if calls["n"] <= 6:
+            return [Rejection("first-round", "every record is refused once", field="note")]
+        return []
 
     out = tmp_path / "mini.jsonl"
-    result = run_build(mini_spec, tiny_backend, BuildOptions(out=out, progress="off"), record_check=reject_first_sight)
+    result = run_build(mini_spec, tiny_backend, BuildOptions(out=out, batch_size=6, progress="off"),
+                       record_check=refuse_first_round)
     assert result.written == 6 and result.rejected >= 6
-    assert all(r["_provenance"]["round"] >= 1 for r in _jsonl(out))
+    assert all(r["_provenance"]["round"] == 1 for r in _jsonl(out))
     ledger = _jsonl(result.paths.rejects)
-    refused = [row for row in ledger if row["validator"] == "first-sight"]
+    refused = [row for row in ledger if row["validator"] == "first-round"]
     assert sorted({row["index"] for row in refused}) == list(range(6))
     assert all(row["reason"] == "every record is refused once" and row["field"] == "note" for row in refused)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from synthspec_readability.validator import fk_grade, syllables
 
 from synthspec.diagnostics import SynthspecError
 from synthspec.validate.testing import run_validator
-from synthspec_readability.validator import fk_grade, syllables
 
 SPEC = """
 dataset d {
@@ -17,8 +17,10 @@ dataset d {
 """
 
 SIMPLE = "The cat sat. The dog ran. We had fun."
-DENSE = ("Notwithstanding considerable institutional heterogeneity, comprehensive macroeconomic stabilization "
-         "necessitates coordinated intergovernmental implementation of countercyclical fiscal interventions.")
+DENSE = (
+    "Notwithstanding considerable institutional heterogeneity, comprehensive macroeconomic stabilization "
+    "necessitates coordinated intergovernmental implementation of countercyclical fiscal interventions."
+)
 
 
 def test_syllables_on_known_words() -> None:

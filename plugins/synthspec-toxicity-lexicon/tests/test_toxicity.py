@@ -13,8 +13,8 @@ dataset d {
 
 RECORDS = [
     {"text": "Thanks, the refund arrived this morning."},
-    {"text": "You idiot, I know where you live."},          # 0.5 + 1.0
-    {"text": "That was a stupid mistake on my part."},      # 0.5: below the default threshold
+    {"text": "You idiot, I know where you live."},  # 0.5 + 1.0
+    {"text": "That was a stupid mistake on my part."},  # 0.5: below the default threshold
     {"text": "Such a scumbag move by the bank."},
 ]
 

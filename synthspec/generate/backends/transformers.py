@@ -19,7 +19,7 @@ from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
 from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
 from synthspec.generate.backends.processor import MatcherPool, RowGrammarProcessor
-from synthspec.generate.cache import directory_sha256, model_file_sha256
+from synthspec.generate.cache import cache_dir, directory_sha256, model_file_sha256
 
 
 class _CapturingTransformers(Transformers):
@@ -62,17 +62,12 @@ class TransformersBackend(Backend):
     def __init__(self, ref: str | None = None, *, threads: int | None = None) -> None:
         import llguidance.hf
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
         directory, gguf = resolve_model_dir(ref)
         if threads:
             torch.set_num_threads(threads)
-        kwargs: dict[str, Any] = {"local_files_only": True}
-        if gguf:
-            kwargs["gguf_file"] = gguf
         try:
-            tokenizer = AutoTokenizer.from_pretrained(str(directory), **kwargs)
-            model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32, **kwargs)
+            tokenizer, model = _load(directory, gguf)
         except (OSError, ValueError) as exc:
             raise SynthspecError(
                 f"transformers could not load the model at {directory}: {exc}", code="M004"
@@ -125,6 +120,38 @@ class TransformersBackend(Backend):
             truncated = not stopped or used > request.max_tokens or not grammars.accepts(request.grammar, text)
             results.append(GenResult(text, int(prompt_lengths[row]), used, truncated))
         return results
+
+
+def _load(directory: Path, gguf: str | None) -> tuple[Any, Any]:
+    """(tokenizer, model); a GGUF is dequantised once and kept in the cache as a transformers model.
+
+    Dequantising the embedded GGUF takes about a minute on 2 cores; the
+    converted copy (keyed by the GGUF's hash) loads in seconds.
+    """
+    import shutil
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if gguf is None:
+        return (AutoTokenizer.from_pretrained(str(directory), local_files_only=True),
+                AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.float32, local_files_only=True))
+    converted = cache_dir("models") / f"hf-{model_file_sha256(directory / gguf)}"
+    if (converted / "config.json").exists():
+        return (AutoTokenizer.from_pretrained(str(converted), local_files_only=True),
+                AutoModelForCausalLM.from_pretrained(str(converted), dtype=torch.float32, local_files_only=True))
+    tokenizer = AutoTokenizer.from_pretrained(str(directory), gguf_file=gguf, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(str(directory), gguf_file=gguf, dtype=torch.float32,
+                                                 local_files_only=True)
+    staging = converted.with_name(converted.name + ".partial")
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        tokenizer.save_pretrained(staging)
+        model.save_pretrained(staging)
+        staging.rename(converted)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)  # an unwritable cache only costs time
+    return tokenizer, model
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

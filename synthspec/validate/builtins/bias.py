@@ -27,7 +27,7 @@ class BiasParams(Params):
     labels: list[str] | None = None
     lexicon: bool = True
     max_cramers_v: float = 0.3
-    max_skew: float = 0.5
+    max_skew: float = 0.6
     alpha: float = 0.01
     min_records: int = 30
 
@@ -50,7 +50,11 @@ def text_attribute(text: str, terms: dict[str, str]) -> str:
 
 
 def skew(values: Sequence[str], reference: Sequence[str] | None = None) -> float:
-    """Total variation distance of the value shares from the reference shares (uniform if none)."""
+    """Total variation distance of the value shares from the reference shares.
+
+    Without a reference the distance is from uniform, divided by its maximum
+    (1 - 1/k) so that 0 is balanced and 1 is "one value only" for any k.
+    """
     counts = Counter(values)
     n = sum(counts.values())
     if not n:
@@ -61,7 +65,9 @@ def skew(values: Sequence[str], reference: Sequence[str] | None = None) -> float
         levels = set(counts) | set(ref)
         return 0.5 * sum(abs(counts[v] / n - ref[v] / m) for v in levels)
     k = len(counts)
-    return 0.5 * sum(abs(c / n - 1 / k) for c in counts.values()) if k > 1 else 0.0
+    if k < 2:
+        return 0.0
+    return 0.5 * sum(abs(c / n - 1 / k) for c in counts.values()) / (1 - 1 / k)
 
 
 class BiasValidator(Validator):
@@ -74,7 +80,11 @@ class BiasValidator(Validator):
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
         p: BiasParams = ctx.params
         res = ValidatorResult()
-        labels = p.labels if p.labels is not None else [c for c in category_fields(ctx.spec) if c not in p.attributes]
+        labels = (
+            p.labels
+            if p.labels is not None
+            else [c for c in category_fields(ctx.spec) if c not in p.attributes]
+        )
         fields = text_fields(ctx.spec)
         seeds = seed_values(ctx.seeds)
 
@@ -89,19 +99,35 @@ class BiasValidator(Validator):
         synth_cols = columns(ctx.records)
         seed_cols = columns(seeds) if seeds else {}
         if len(ctx.records) < p.min_records:
-            res.notes.append(f"only {len(ctx.records)} records: associations are not tested below {p.min_records}")
+            res.notes.append(
+                f"only {len(ctx.records)} records: associations are not tested below {p.min_records}"
+            )
             return res
         for attribute, values in synth_cols.items():
             declared = attribute in p.attributes
             shares = Counter(values)
             levels = sorted(shares)
-            res.histograms.append(Histogram(f"{attribute}: records per value", tuple(levels), {"synthetic": tuple(float(shares[v]) for v in levels)}))
+            res.histograms.append(
+                Histogram(
+                    f"{attribute}: records per value",
+                    tuple(levels),
+                    {"synthetic": tuple(float(shares[v]) for v in levels)},
+                )
+            )
             if declared:
                 sk = skew(values, seed_cols.get(attribute))
                 res.metrics[f"{attribute}.skew"] = round(sk, 4)
                 if sk > p.max_skew:
-                    res.findings.append(self.finding("error", f"{attribute} is skewed (total variation {sk:.2f})",
-                                                     field=attribute, value=round(sk, 4), threshold=p.max_skew, code="skew"))
+                    res.findings.append(
+                        self.finding(
+                            "error",
+                            f"{attribute} is skewed (total variation {sk:.2f})",
+                            field=attribute,
+                            value=round(sk, 4),
+                            threshold=p.max_skew,
+                            code="skew",
+                        )
+                    )
             for label in labels:
                 ys = [str(r.get(label)) for r in ctx.records]
                 xs, ys2 = values, ys
@@ -126,9 +152,25 @@ class BiasValidator(Validator):
                         res.metrics[f"{key}.seeds_cramers_v"] = seed_v
                 beside = f" (seeds: {seed_v})" if seed_v is not None else ""
                 if pvalue < p.alpha and v >= p.max_cramers_v:
-                    res.findings.append(self.finding("error", f"{attribute} predicts {label}: Cramér's V {v:.2f}{beside}",
-                                                     field=label, value=round(v, 4), threshold=p.max_cramers_v, code="association"))
+                    res.findings.append(
+                        self.finding(
+                            "error",
+                            f"{attribute} predicts {label}: Cramér's V {v:.2f}{beside}",
+                            field=label,
+                            value=round(v, 4),
+                            threshold=p.max_cramers_v,
+                            code="association",
+                        )
+                    )
                 elif pvalue < p.alpha and v >= p.max_cramers_v / 2:
-                    res.findings.append(self.finding("warning", f"{attribute} is associated with {label}: Cramér's V {v:.2f}{beside}",
-                                                     field=label, value=round(v, 4), threshold=p.max_cramers_v, code="association"))
+                    res.findings.append(
+                        self.finding(
+                            "warning",
+                            f"{attribute} is associated with {label}: Cramér's V {v:.2f}{beside}",
+                            field=label,
+                            value=round(v, 4),
+                            threshold=p.max_cramers_v,
+                            code="association",
+                        )
+                    )
         return res

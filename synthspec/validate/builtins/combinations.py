@@ -39,7 +39,9 @@ class CombinationsValidator(Validator):
         severity = "error" if p.error else "warning"
         unseen_total = 0
         for a, b in pairs_of(fields, 2):
-            seen = {(str(s.get(a)), str(s.get(b))) for s in seeds if s.get(a) is not None and s.get(b) is not None}
+            seen = {
+                (str(s.get(a)), str(s.get(b))) for s in seeds if s.get(a) is not None and s.get(b) is not None
+            }
             if not seen:
                 continue
             counts: Counter[tuple[str, str]] = Counter()
@@ -47,8 +49,16 @@ class CombinationsValidator(Validator):
                 pair = (str(r.get(a)), str(r.get(b)))
                 if pair not in seen:
                     counts[pair] += 1
-                    res.findings.append(self.finding(severity, f"{a}={pair[0]} with {b}={pair[1]} never occurs in the seeds",
-                                                     record_index=i, record_id=record_id(r), field=f"{a},{b}", code="unseen_pair"))
+                    res.findings.append(
+                        self.finding(
+                            severity,
+                            f"{a}={pair[0]} with {b}={pair[1]} never occurs in the seeds",
+                            record_index=i,
+                            record_id=record_id(r),
+                            field=f"{a},{b}",
+                            code="unseen_pair",
+                        )
+                    )
             unseen_total += len(counts)
             for (x, y), n in counts.most_common():
                 res.notes.append(f"{a}={x} × {b}={y}: {n} record(s), never in the seeds")

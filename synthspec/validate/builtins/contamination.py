@@ -49,8 +49,16 @@ class ContaminationValidator(Validator):
         texts = [text_of(r, fields) for r in ctx.records]
         matches = match_reference(texts, reference, p.near_threshold, p.ngram)
         for i, m in sorted(matches.items()):
-            res.findings.append(self.finding("error", f"found in the eval set ({m.how}, row {m.ref + 1} of {path.name})",
-                                             record_index=i, record_id=record_id(ctx.records[i]), value=m.how, code=m.how))
+            res.findings.append(
+                self.finding(
+                    "error",
+                    f"found in the eval set ({m.how}, row {m.ref + 1} of {path.name})",
+                    record_index=i,
+                    record_id=record_id(ctx.records[i]),
+                    value=m.how,
+                    code=m.how,
+                )
+            )
         res.metrics["eval_rows"] = len(reference)
         res.metrics["contamination_rate"] = round(len(matches) / max(1, len(texts)), 4)
         return res

@@ -44,7 +44,9 @@ def exact_duplicates(texts: Sequence[str]) -> dict[int, int]:
     return dups
 
 
-def semantic_duplicates(vectors: np.ndarray, threshold: float, block: int = 2048) -> dict[int, tuple[int, float]]:
+def semantic_duplicates(
+    vectors: np.ndarray, threshold: float, block: int = 2048
+) -> dict[int, tuple[int, float]]:
     """index -> (earlier index, cosine) of its most similar earlier vector at or above `threshold`.
 
     Blocked exact search (BLAS matrix products over earlier rows only): cost
@@ -71,7 +73,9 @@ class DedupValidator(Validator):
     Params = DedupParams
     scope = Scope.DATASET
     default_policy = "drop"
-    description = "exact, near (MinHash LSH) and semantic (MiniLM cosine) duplicates, calibrated against the seeds"
+    description = (
+        "exact, near (MinHash LSH) and semantic (MiniLM cosine) duplicates, calibrated against the seeds"
+    )
 
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
         p: DedupParams = ctx.params
@@ -82,10 +86,21 @@ class DedupValidator(Validator):
         n = max(len(texts), 1)
         reported: set[int] = set()
 
-        def add(i: int, message: str, kind: str, value: float, threshold: float, severity: str = "error") -> None:
+        def add(
+            i: int, message: str, kind: str, value: float, threshold: float, severity: str = "error"
+        ) -> None:
             reported.add(i)
-            res.findings.append(self.finding(severity, message, record_index=i, record_id=record_id(ctx.records[i]),
-                                             value=round(value, 4), threshold=threshold, code=kind))
+            res.findings.append(
+                self.finding(
+                    severity,
+                    message,
+                    record_index=i,
+                    record_id=record_id(ctx.records[i]),
+                    value=round(value, 4),
+                    threshold=threshold,
+                    code=kind,
+                )
+            )
 
         if p.exact:
             dups = exact_duplicates(texts)
@@ -93,13 +108,20 @@ class DedupValidator(Validator):
                 add(i, f"exact duplicate of record {j}", "exact", 1.0, 1.0)
             res.metrics["exact_duplicate_rate"] = round(len(dups) / n, 4)
             if seed_texts:
-                res.metrics["seeds_exact_duplicate_rate"] = round(len(exact_duplicates(seed_texts)) / len(seed_texts), 4)
+                res.metrics["seeds_exact_duplicate_rate"] = round(
+                    len(exact_duplicates(seed_texts)) / len(seed_texts), 4
+                )
         if p.near:
             near = minhash.near_duplicates(minhash.signatures(texts), p.near_threshold)
             for i, m in sorted(near.items()):
                 if i not in reported:
-                    add(i, f"near duplicate of record {m.other} (Jaccard ~{m.similarity:.2f})", "near",
-                        m.similarity, p.near_threshold)
+                    add(
+                        i,
+                        f"near duplicate of record {m.other} (Jaccard ~{m.similarity:.2f})",
+                        "near",
+                        m.similarity,
+                        p.near_threshold,
+                    )
             res.metrics["near_duplicate_rate"] = round(len(near) / n, 4)
             if seed_texts:
                 seed_near = minhash.near_duplicates(minhash.signatures(seed_texts), p.near_threshold)
@@ -111,25 +133,39 @@ class DedupValidator(Validator):
                 sem = semantic_duplicates(embed(texts), p.semantic_threshold)
                 for i, (j, cos) in sorted(sem.items()):
                     if i not in reported:
-                        add(i, f"semantic duplicate of record {j} (cosine {cos:.3f})", "semantic", cos,
-                            p.semantic_threshold, severity="warning")
+                        add(
+                            i,
+                            f"semantic duplicate of record {j} (cosine {cos:.3f})",
+                            "semantic",
+                            cos,
+                            p.semantic_threshold,
+                            severity="warning",
+                        )
                 rate = len(sem) / n
                 res.metrics["semantic_duplicate_rate"] = round(rate, 4)
                 if seed_texts:
-                    seed_rate = len(semantic_duplicates(embed(seed_texts), p.semantic_threshold)) / len(seed_texts)
+                    seed_rate = len(semantic_duplicates(embed(seed_texts), p.semantic_threshold)) / len(
+                        seed_texts
+                    )
                     res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
                     limit = seed_rate + p.semantic_excess
                     if rate > limit:
-                        res.findings.append(self.finding(
-                            "error",
-                            f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
-                            f"the seeds' own rate is {seed_rate:.1%}",
-                            value=round(rate, 4), threshold=round(limit, 4), code="semantic_rate"))
+                        res.findings.append(
+                            self.finding(
+                                "error",
+                                f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
+                                f"the seeds' own rate is {seed_rate:.1%}",
+                                value=round(rate, 4),
+                                threshold=round(limit, 4),
+                                code="semantic_rate",
+                            )
+                        )
                 else:
-                    res.notes.append("no seeds: the semantic duplicate rate has nothing to be calibrated against")
+                    res.notes.append(
+                        "no seeds: the semantic duplicate rate has nothing to be calibrated against"
+                    )
         res.metrics["records"] = len(texts)
         return res
 
 
 __all__ = ["DedupValidator", "exact_duplicates", "semantic_duplicates"]
-

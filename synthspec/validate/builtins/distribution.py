@@ -81,15 +81,31 @@ class DistributionValidator(Validator):
             res.metrics[f"{name}.length_kl"] = round(kl, 4)
             res.metrics[f"{name}.seeds_mean_words"] = round(float(np.mean(r_len)), 2)
             if kl > p.max_length_kl:
-                res.findings.append(self.finding("error", f"{name}: word-length distribution differs from the seeds (KL {kl:.3f})",
-                                                 field=name, value=round(kl, 4), threshold=p.max_length_kl, code="length_kl"))
+                res.findings.append(
+                    self.finding(
+                        "error",
+                        f"{name}: word-length distribution differs from the seeds (KL {kl:.3f})",
+                        field=name,
+                        value=round(kl, 4),
+                        threshold=p.max_length_kl,
+                        code="length_kl",
+                    )
+                )
             s_vocab = {w for w, _ in Counter(w for t in s_tok for w in t).most_common(p.vocab_top)}
             r_vocab = {w for w, _ in Counter(w for t in r_tok for w in t).most_common(p.vocab_top)}
             jac = len(s_vocab & r_vocab) / max(1, len(s_vocab | r_vocab))
             res.metrics[f"{name}.vocab_jaccard"] = round(jac, 4)
             if jac < p.min_vocab_jaccard:
-                res.findings.append(self.finding("error", f"{name}: vocabulary overlaps the seeds' by only {jac:.1%}",
-                                                 field=name, value=round(jac, 4), threshold=p.min_vocab_jaccard, code="vocab"))
+                res.findings.append(
+                    self.finding(
+                        "error",
+                        f"{name}: vocabulary overlaps the seeds' by only {jac:.1%}",
+                        field=name,
+                        value=round(jac, 4),
+                        threshold=p.min_vocab_jaccard,
+                        code="vocab",
+                    )
+                )
         res.histograms.append(Histogram(f"{name}: words per record", labels, series, kind="hist"))
 
     def _labels(self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult) -> None:
@@ -104,12 +120,28 @@ class DistributionValidator(Validator):
             value = psi(s_counts, r_counts)
             res.metrics[f"{name}.psi"] = round(value, 4)
             if value > p.max_psi:
-                res.findings.append(self.finding("error", f"{name}: label shares differ from the seeds (PSI {value:.3f})",
-                                                 field=name, value=round(value, 4), threshold=p.max_psi, code="psi"))
-        if len(levels) <= 60:
-            res.histograms.append(Histogram(f"{name}: records per value", tuple(levels), series))
+                res.findings.append(
+                    self.finding(
+                        "error",
+                        f"{name}: label shares differ from the seeds (PSI {value:.3f})",
+                        field=name,
+                        value=round(value, 4),
+                        threshold=p.max_psi,
+                        code="psi",
+                    )
+                )
+        title = f"{name}: records per value"
+        if len(levels) > 40:  # a readable plot: the 40 most common values
+            total = {lv: sum(series[k][i] for k in series) for i, lv in enumerate(levels)}
+            keep = sorted(sorted(levels, key=lambda lv: -total[lv])[:40])
+            idx = [levels.index(lv) for lv in keep]
+            series = {k: tuple(v[i] for i in idx) for k, v in series.items()}
+            levels, title = keep, f"{name}: records per value (40 most common of {len(total)})"
+        res.histograms.append(Histogram(title, tuple(levels), series))
 
-    def _numeric(self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult) -> None:
+    def _numeric(
+        self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult
+    ) -> None:
         s = _numbers(synth)
         r = _numbers(ref)
         edges = shared_bins(s, r, p.bins)
@@ -121,6 +153,14 @@ class DistributionValidator(Validator):
             res.metrics[f"{name}.ks"] = round(stat, 4)
             res.metrics[f"{name}.ks_p"] = round(pvalue, 6)
             if stat > p.max_ks:
-                res.findings.append(self.finding("error", f"{name}: values differ from the seeds (KS {stat:.3f})",
-                                                 field=name, value=round(stat, 4), threshold=p.max_ks, code="ks"))
+                res.findings.append(
+                    self.finding(
+                        "error",
+                        f"{name}: values differ from the seeds (KS {stat:.3f})",
+                        field=name,
+                        value=round(stat, 4),
+                        threshold=p.max_ks,
+                        code="ks",
+                    )
+                )
         res.histograms.append(Histogram(f"{name}: value histogram", labels, series, kind="hist"))

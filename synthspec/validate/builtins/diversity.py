@@ -75,38 +75,89 @@ class DiversityValidator(Validator):
         s_sample = _sample(synth, size, rng)
         d1, d2 = distinct_n(s_sample, 1), distinct_n(s_sample, 2)
         sim = mean_pair_similarity(synth, p.pairs, random.Random(1))
-        res.metrics.update({"distinct_1": round(d1, 4), "distinct_2": round(d2, 4), "mean_pair_jaccard": round(sim, 4),
-                            "sample_size": size})
+        res.metrics.update(
+            {
+                "distinct_1": round(d1, 4),
+                "distinct_2": round(d2, 4),
+                "mean_pair_jaccard": round(sim, 4),
+                "sample_size": size,
+            }
+        )
         if seeds:
             r_sample = _sample(seeds, size, random.Random(2))
             rd2 = distinct_n(r_sample, 2)
             rsim = mean_pair_similarity(seeds, p.pairs, random.Random(1))
-            res.metrics.update({"seeds_distinct_1": round(distinct_n(r_sample, 1), 4), "seeds_distinct_2": round(rd2, 4),
-                                "seeds_mean_pair_jaccard": round(rsim, 4)})
+            res.metrics.update(
+                {
+                    "seeds_distinct_1": round(distinct_n(r_sample, 1), 4),
+                    "seeds_distinct_2": round(rd2, 4),
+                    "seeds_mean_pair_jaccard": round(rsim, 4),
+                }
+            )
             floor = rd2 * p.min_distinct_ratio
             if d2 < floor:
-                res.findings.append(self.finding("error", f"distinct-2 is {d2:.3f}, below {p.min_distinct_ratio:.0%} of the seeds' {rd2:.3f}",
-                                                 value=round(d2, 4), threshold=round(floor, 4), code="distinct"))
+                res.findings.append(
+                    self.finding(
+                        "error",
+                        f"distinct-2 is {d2:.3f}, below {p.min_distinct_ratio:.0%} of the seeds' {rd2:.3f}",
+                        value=round(d2, 4),
+                        threshold=round(floor, 4),
+                        code="distinct",
+                    )
+                )
             if sim > rsim + p.max_similarity_excess:
-                res.findings.append(self.finding("error", f"records are more alike than the seeds (mean pair Jaccard {sim:.3f} vs {rsim:.3f})",
-                                                 value=round(sim, 4), threshold=round(rsim + p.max_similarity_excess, 4), code="similarity"))
+                res.findings.append(
+                    self.finding(
+                        "error",
+                        f"records are more alike than the seeds (mean pair Jaccard {sim:.3f} vs {rsim:.3f})",
+                        value=round(sim, 4),
+                        threshold=round(rsim + p.max_similarity_excess, 4),
+                        code="similarity",
+                    )
+                )
         elif d2 < p.min_distinct_2 and synth:
-            res.findings.append(self.finding("error", f"distinct-2 is {d2:.3f}", value=round(d2, 4), threshold=p.min_distinct_2, code="distinct"))
+            res.findings.append(
+                self.finding(
+                    "error",
+                    f"distinct-2 is {d2:.3f}",
+                    value=round(d2, 4),
+                    threshold=p.min_distinct_2,
+                    code="distinct",
+                )
+            )
         for cat in category_fields(ctx.spec):
             groups: dict[str, list[list[str]]] = defaultdict(list)
-            for r, toks in zip(ctx.records, synth):
+            for r, toks in zip(ctx.records, synth, strict=True):
                 groups[str(r.get(cat))].append(toks)
-            spread = {v: distinct_n(_sample(g, p.sample, random.Random(3)), 2) for v, g in groups.items() if len(g) >= p.min_group}
+            spread = {
+                v: distinct_n(_sample(g, p.sample, random.Random(3)), 2)
+                for v, g in groups.items()
+                if len(g) >= p.min_group
+            }
             if not spread:
                 continue
             levels = sorted(spread)
-            res.histograms.append(Histogram(f"distinct-2 within each {cat}", tuple(levels), {"synthetic": tuple(round(spread[v], 4) for v in levels)}))
+            res.histograms.append(
+                Histogram(
+                    f"distinct-2 within each {cat}",
+                    tuple(levels),
+                    {"synthetic": tuple(round(spread[v], 4) for v in levels)},
+                )
+            )
             worst = min(levels, key=lambda v: spread[v])
             res.metrics[f"{cat}.min_distinct_2"] = round(spread[worst], 4)
             res.metrics[f"{cat}.least_diverse"] = worst
             limit = d2 * p.min_distinct_ratio * 0.5
             for v in levels:
                 if spread[v] < limit:
-                    res.findings.append(self.finding("warning", f"{cat}={v}: texts collapse (distinct-2 {spread[v]:.3f})",
-                                                     field=cat, value=round(spread[v], 4), threshold=round(limit, 4), code="category_spread"))
+                    res.findings.append(
+                        self.finding(
+                            "warning",
+                            f"{cat}={v}: texts collapse (distinct-2 {spread[v]:.3f})",
+                            field=cat,
+                            value=round(spread[v], 4),
+                            threshold=round(limit, 4),
+                            code="category_spread",
+                        )
+                    )
         return res

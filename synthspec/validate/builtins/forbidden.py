@@ -81,12 +81,29 @@ class ForbiddenValidator(Validator):
             if not isinstance(text, str):
                 continue
             for kind, hit in find_pii(text, ctx.params.pii):
-                out.append(self.finding("error", f"{field} contains personal data ({kind}): {hit!r}",
-                                        record_index=index, record_id=rid, field=field, value=hit, code=f"pii.{kind}"))
+                out.append(
+                    self.finding(
+                        "error",
+                        f"{field} contains personal data ({kind}): {hit!r}",
+                        record_index=index,
+                        record_id=rid,
+                        field=field,
+                        value=hit,
+                        code=f"pii.{kind}",
+                    )
+                )
             for what, rx in self._matchers:
                 m = rx.search(text)
                 if m:
-                    out.append(self.finding("error", f"{field} contains {what} term {m.group(0)!r}",
-                                            record_index=index, record_id=rid, field=field, value=m.group(0),
-                                            code="profanity" if what == "profanity" else "banned"))
+                    out.append(
+                        self.finding(
+                            "error",
+                            f"{field} contains {what} term {m.group(0)!r}",
+                            record_index=index,
+                            record_id=rid,
+                            field=field,
+                            value=m.group(0),
+                            code="profanity" if what == "profanity" else "banned",
+                        )
+                    )
         return out

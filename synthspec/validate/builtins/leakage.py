@@ -75,9 +75,17 @@ class LeakageValidator(Validator):
                 m = tags[key].search(text)
                 if m:
                     tagged += 1
-                    res.findings.append(self.finding("error", f"text names its {label_field} label: {m.group(0)!r}",
-                                                     record_index=i, record_id=record_id(r), field=label_field,
-                                                     value=m.group(0), code="tag"))
+                    res.findings.append(
+                        self.finding(
+                            "error",
+                            f"text names its {label_field} label: {m.group(0)!r}",
+                            record_index=i,
+                            record_id=record_id(r),
+                            field=label_field,
+                            value=m.group(0),
+                            code="tag",
+                        )
+                    )
                 counts[value][1] += 1
                 if phrases[value].search(text):
                     counts[value][0] += 1
@@ -99,8 +107,15 @@ class LeakageValidator(Validator):
                 s_hits, s_total = seed_counts.get(value, [0, 0])
                 s_rate = s_hits / s_total if s_total else 0.0
                 if rate > s_rate + p.max_phrase_excess:
-                    res.findings.append(self.finding(
-                        "error", f"{label_field}={value}: {rate:.0%} of its texts say {_phrase(value)!r} (seeds: {s_rate:.0%})",
-                        field=label_field, value=round(rate, 4), threshold=round(s_rate + p.max_phrase_excess, 4), code="phrase"))
+                    res.findings.append(
+                        self.finding(
+                            "error",
+                            f"{label_field}={value}: {rate:.0%} of its texts say {_phrase(value)!r} (seeds: {s_rate:.0%})",
+                            field=label_field,
+                            value=round(rate, 4),
+                            threshold=round(s_rate + p.max_phrase_excess, 4),
+                            code="phrase",
+                        )
+                    )
         res.metrics["tagged_records"] = tagged
         return res

@@ -59,7 +59,9 @@ class SchemaValidator(Validator):
     Params = SchemaParams
     scope = Scope.RECORD
     default_policy = "drop"
-    description = "records conform to the spec: types, categories, ranges, patterns, word/char limits, includes"
+    description = (
+        "records conform to the spec: types, categories, ranges, patterns, word/char limits, includes"
+    )
 
     def prepare(self, ctx: ValidatorContext) -> None:
         spec = ctx.spec
@@ -71,7 +73,9 @@ class SchemaValidator(Validator):
             if isinstance(f, ir.CategoryField):
                 labels = set(f.values)
                 if not labels and f.from_seeds:
-                    labels = {str(s.values.get(f.name)) for s in ctx.seeds if s.values.get(f.name) is not None}
+                    labels = {
+                        str(s.values.get(f.name)) for s in ctx.seeds if s.values.get(f.name) is not None
+                    }
                 self._labels[f.name] = labels
         self._forbidden: dict[int, ForbiddenMatcher] = {}
         self._profanity = term_regex(load_list("profanity"))
@@ -89,19 +93,36 @@ class SchemaValidator(Validator):
         out: list[Finding] = []
         rid = record_id(record)
 
-        def err(field: str | None, message: str, value: Any = None, threshold: Any = None, code: str = "S000") -> None:
+        def err(
+            field: str | None, message: str, value: Any = None, threshold: Any = None, code: str = "S000"
+        ) -> None:
             out.append(
-                self.finding("error", message, record_index=index, record_id=rid, field=field,
-                             value=value if value is None or isinstance(value, (int, float, str)) else str(value),
-                             threshold=threshold, code=code)
+                self.finding(
+                    "error",
+                    message,
+                    record_index=index,
+                    record_id=rid,
+                    field=field,
+                    value=value if value is None or isinstance(value, (int, float, str)) else str(value),
+                    threshold=threshold,
+                    code=code,
+                )
             )
 
         names = set(ctx.spec.field_names)
         if not ctx.params.allow_extra:
             for key in record:
                 if not str(key).startswith("_") and key not in names and key != "id":
-                    out.append(self.finding("warning", f"undeclared key {key!r}", record_index=index,
-                                            record_id=rid, field=str(key), code="S009"))
+                    out.append(
+                        self.finding(
+                            "warning",
+                            f"undeclared key {key!r}",
+                            record_index=index,
+                            record_id=rid,
+                            field=str(key),
+                            code="S009",
+                        )
+                    )
         for f in ctx.spec.fields:
             if f.name not in record or record[f.name] is None:
                 err(f.name, f"missing field {f.name!r}", code="S001")
@@ -115,24 +136,46 @@ class SchemaValidator(Validator):
         if isinstance(f, ir.CategoryField):
             labels = self._labels.get(f.name, set())
             if labels and str(value) not in labels:
-                err(f.name, f"{f.name}={value!r} is not one of the {len(labels)} declared values", value, code="S002")
+                err(
+                    f.name,
+                    f"{f.name}={value!r} is not one of the {len(labels)} declared values",
+                    value,
+                    code="S002",
+                )
         elif isinstance(f, (ir.IntegerField, ir.DecimalField)):
             integer = isinstance(f, ir.IntegerField)
             number = _as_number(value, integer)
             if number is None:
-                err(f.name, f"{f.name}={value!r} is not {'a whole number' if integer else 'a number'}", str(value), code="S003")
+                err(
+                    f.name,
+                    f"{f.name}={value!r} is not {'a whole number' if integer else 'a number'}",
+                    str(value),
+                    code="S003",
+                )
                 return
             lo, hi = f.range.min, f.range.max
             if not lo <= number <= hi:
                 err(f.name, f"{f.name}={number} is outside {lo}..{hi}", number, f"{lo}..{hi}", code="S004")
             if isinstance(f, ir.DecimalField) and _decimals(value) > f.places:
-                err(f.name, f"{f.name}={value} has more than {f.places} decimal places", str(value), f.places, code="S004")
+                err(
+                    f.name,
+                    f"{f.name}={value} has more than {f.places} decimal places",
+                    str(value),
+                    f.places,
+                    code="S004",
+                )
         elif isinstance(f, ir.BooleanField):
             if _as_bool(value) is None:
                 err(f.name, f"{f.name}={value!r} is not true/false", str(value), code="S003")
         elif isinstance(f, ir.PatternField):
             if not isinstance(value, str) or not self._patterns[f.name].fullmatch(value):
-                err(f.name, f"{f.name}={value!r} does not fully match /{f.pattern}/", str(value), f.pattern, code="S005")
+                err(
+                    f.name,
+                    f"{f.name}={value!r} does not fully match /{f.pattern}/",
+                    str(value),
+                    f.pattern,
+                    code="S005",
+                )
         elif isinstance(f, ir.TextField):
             if not isinstance(value, str):
                 err(f.name, f"{f.name} is not a string", str(value), code="S003")
@@ -140,13 +183,23 @@ class SchemaValidator(Validator):
             if f.words:
                 n = len(value.split())
                 if not f.words.min <= n <= f.words.max:
-                    err(f.name, f"{f.name} has {n} words, outside {f.words.min}..{f.words.max}", n,
-                        f"{f.words.min}..{f.words.max}", code="S006")
+                    err(
+                        f.name,
+                        f"{f.name} has {n} words, outside {f.words.min}..{f.words.max}",
+                        n,
+                        f"{f.words.min}..{f.words.max}",
+                        code="S006",
+                    )
             if f.chars:
                 n = len(value)
                 if not f.chars.min <= n <= f.chars.max:
-                    err(f.name, f"{f.name} has {n} characters, outside {f.chars.min}..{f.chars.max}", n,
-                        f"{f.chars.min}..{f.chars.max}", code="S006")
+                    err(
+                        f.name,
+                        f"{f.name} has {n} characters, outside {f.chars.min}..{f.chars.max}",
+                        n,
+                        f"{f.chars.min}..{f.chars.max}",
+                        code="S006",
+                    )
         elif isinstance(f, ir.DerivedField):
             if not isinstance(value, (str, int, float, bool)):
                 err(f.name, f"{f.name} is not a scalar", str(value), code="S003")

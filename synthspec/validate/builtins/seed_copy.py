@@ -38,9 +38,20 @@ class SeedCopyValidator(Validator):
         reference = [text_of(v, fields) for v in seed_values(ctx.seeds)]
         matches = match_reference(texts, reference, p.near_threshold, p.ngram)
         for i, m in sorted(matches.items()):
-            what = {"exact": "an exact copy", "near": f"a near copy (Jaccard ~{m.similarity:.2f})",
-                    "ngram": f"shares {p.ngram} words ({m.overlap!r})"}[m.how]
-            res.findings.append(self.finding("error", f"{what} of seed {seed_ids[m.ref]}", record_index=i,
-                                             record_id=record_id(ctx.records[i]), value=m.how, code=m.how))
+            what = {
+                "exact": "an exact copy",
+                "near": f"a near copy (Jaccard ~{m.similarity:.2f})",
+                "ngram": f"shares {p.ngram} words ({m.overlap!r})",
+            }[m.how]
+            res.findings.append(
+                self.finding(
+                    "error",
+                    f"{what} of seed {seed_ids[m.ref]}",
+                    record_index=i,
+                    record_id=record_id(ctx.records[i]),
+                    value=m.how,
+                    code=m.how,
+                )
+            )
         res.metrics["copy_rate"] = round(len(matches) / max(1, len(texts)), 4)
         return res

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_list(name: str) -> tuple[str, ...]:
     """The non-comment, non-empty lines of `wordlists/<name>.txt`."""
     text = resources.files(__name__).joinpath(f"{name}.txt").read_text(encoding="utf-8")

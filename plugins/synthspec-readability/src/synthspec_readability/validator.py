@@ -59,11 +59,27 @@ class ReadingLevel(Validator):
             if grade is None:
                 continue
             if grade > p.max_grade:
-                out.append(self.finding("error", f"{field} reads at grade {grade:.1f}, above {p.max_grade}",
-                                        record_index=index, record_id=record_id(record), field=field,
-                                        value=round(grade, 2), threshold=p.max_grade))
+                out.append(
+                    self.finding(
+                        "error",
+                        f"{field} reads at grade {grade:.1f}, above {p.max_grade}",
+                        record_index=index,
+                        record_id=record_id(record),
+                        field=field,
+                        value=round(grade, 2),
+                        threshold=p.max_grade,
+                    )
+                )
             elif grade < p.min_grade:
-                out.append(self.finding("error", f"{field} reads at grade {grade:.1f}, below {p.min_grade}",
-                                        record_index=index, record_id=record_id(record), field=field,
-                                        value=round(grade, 2), threshold=p.min_grade))
+                out.append(
+                    self.finding(
+                        "error",
+                        f"{field} reads at grade {grade:.1f}, below {p.min_grade}",
+                        record_index=index,
+                        record_id=record_id(record),
+                        field=field,
+                        value=round(grade, 2),
+                        threshold=p.min_grade,
+                    )
+                )
         return out

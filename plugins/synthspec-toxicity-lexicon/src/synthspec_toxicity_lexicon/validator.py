@@ -68,7 +68,15 @@ class Toxicity(Validator):
                 continue
             total, hits = score(text, self._phrases)
             if total >= ctx.params.threshold:
-                out.append(self.finding("error", f"{field} scores {total:.2f} on the toxicity lexicon ({', '.join(hits)})",
-                                        record_index=index, record_id=record_id(record), field=field,
-                                        value=round(total, 3), threshold=ctx.params.threshold))
+                out.append(
+                    self.finding(
+                        "error",
+                        f"{field} scores {total:.2f} on the toxicity lexicon ({', '.join(hits)})",
+                        record_index=index,
+                        record_id=record_id(record),
+                        field=field,
+                        value=round(total, 3),
+                        threshold=ctx.params.threshold,
+                    )
+                )
         return out

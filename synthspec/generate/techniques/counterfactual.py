@@ -1,0 +1,124 @@
+"""Counterfactual pairs (Kaushik et al. 2020): flip one label, change only what must change.
+
+Records come in pairs at indices (2p, 2p+1).  The first is a real seed: its
+label and its texts are copied, so it is decoded by no one.  The second is its
+counterfactual: the axis field is mapped (`negative <-> positive`), the fields
+named in `regenerate` are decoded anew with the original in the prompt, and
+every other field is *copied* from the original in the plan — so kept fields
+are identical by construction, not by hoping the model copies them.  `accept`
+re-checks that (and that the label flipped and the text changed), because a
+derived field or a later edit could still break it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from synthspec.generate.techniques.base import (
+    CONTEXT,
+    FIXED,
+    Technique,
+    as_sampled,
+    stable_rng,
+    technique_error,
+)
+from synthspec.ir.model import CounterfactualAxis
+from synthspec.lower.plan import RecordPlan
+
+
+class Counterfactual(Technique):
+    """Seed original + flipped copy per pair; kept fields copied, regenerate fields decoded."""
+
+    name = "counterfactual"
+
+    def __init__(self, spec, seeds=()) -> None:
+        super().__init__(spec, seeds)
+        if not spec.counterfactuals:
+            raise technique_error(spec, "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis")
+        if spec.count % 2:
+            raise technique_error(spec, f"counterfactual builds pairs, so count must be even (it is {spec.count})",
+                                  f"use count {spec.count + 1}")
+        self.generated = [f.name for f in spec.generated_fields]
+        self.sampled = [f.name for f in spec.sampled_fields]
+        mapped = set(spec.seeds.columns) if spec.seeds else set()
+        missing = [g for g in self.generated if g not in mapped]
+        if missing:
+            raise technique_error(
+                spec, f"counterfactual originals are real seeds, but the seeds give no `{', '.join(missing)}`",
+                "map a seed column onto every generated field (the original is copied, not decoded)")
+        self.originals: dict[str, list] = {}
+        for axis in spec.counterfactuals:
+            self.originals[axis.field] = [
+                s for s in self.seeds
+                if str(s.values.get(axis.field)) in axis.mapping
+                and all(s.values.get(g) not in (None, "") for g in self.generated)
+            ]
+            if not self.originals[axis.field]:
+                raise technique_error(
+                    spec, f"counterfactual: no seed has a `{axis.field}` value among "
+                          f"{', '.join(sorted(axis.mapping))} and all generated fields filled",
+                    "check the seed file and its column map")
+        self._pairs: dict[int, dict[str, Any]] = {}
+
+    def plan(self, plans: list[RecordPlan]) -> list[RecordPlan]:
+        by_index = sorted(plans, key=lambda p: p.index)
+        axes = self.spec.counterfactuals
+        orders = {}
+        for axis in axes:
+            order = list(self.originals[axis.field])
+            stable_rng(self.spec, "counterfactual", axis.field).shuffle(order)
+            orders[axis.field] = order
+        out: list[RecordPlan] = []
+        for p in range(len(by_index) // 2):
+            first, second = by_index[2 * p], by_index[2 * p + 1]
+            axis = axes[p % len(axes)]
+            order = orders[axis.field]
+            seed = order[(p // len(axes)) % len(order)]
+            original, flipped = self._pair(p, axis, seed, first, second)
+            out += [original, flipped]
+        return out
+
+    def _pair(self, p: int, axis: CounterfactualAxis, seed, first: RecordPlan,
+              second: RecordPlan) -> tuple[RecordPlan, RecordPlan]:
+        sampled = dict(first.sampled)
+        for name in self.sampled:
+            if seed.values.get(name) not in (None, ""):
+                sampled[name] = as_sampled(self.spec, name, seed.values[name], sampled.get(name))
+        fixed = {g: seed.values[g] for g in self.generated if seed.values.get(g) not in (None, "")}
+        old, new = str(sampled[axis.field]), axis.mapping[str(sampled[axis.field])]
+        pair_id = f"pair-{p}"
+        original = replace(first, sampled=sampled, seed_ids=(seed.id,), extra={
+            **first.extra, "pair_id": pair_id, "role": "original", "source_id": seed.id, FIXED: fixed})
+        flipped_sampled = {**sampled, axis.field: new}
+        for name in axis.regenerate:
+            if name in self.sampled:  # a sampled field to regenerate takes the second plan's own draw
+                flipped_sampled[name] = second.sampled.get(name)
+        flipped_fixed = {k: v for k, v in fixed.items() if k not in axis.regenerate}
+        known = {**sampled, **fixed}
+        context = {"technique": "counterfactual", "axis": axis.field, "from": old, "to": new,
+                   "original": known, "regenerate": list(axis.regenerate)}
+        flipped = replace(second, sampled=flipped_sampled, seed_ids=(seed.id,), extra={
+            **second.extra, "pair_id": pair_id, "role": "counterfactual", "source_id": seed.id,
+            FIXED: flipped_fixed, CONTEXT: context})
+        self._pairs[second.index] = {"axis": axis, "original": known, "to": new}
+        return original, flipped
+
+    def accept(self, plan: RecordPlan, values: dict[str, Any]) -> list[str]:
+        pair = self._pairs.get(plan.index)
+        if pair is None:
+            return []
+        axis: CounterfactualAxis = pair["axis"]
+        original = pair["original"]
+        problems = []
+        if str(values.get(axis.field)) != pair["to"]:
+            problems.append(f"{axis.field} did not flip: {values.get(axis.field)!r}, expected {pair['to']!r}")
+        for name, value in original.items():
+            if name == axis.field or name in axis.regenerate:
+                continue
+            if values.get(name) != value:
+                problems.append(f"kept field {name} changed: {values.get(name)!r} != {value!r}")
+        for name in axis.regenerate:
+            if name in original and values.get(name) == original[name]:
+                problems.append(f"{name} was to be regenerated but equals the original")
+        return problems
