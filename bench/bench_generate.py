@@ -70,7 +70,8 @@ def bench_records(backend, n: int) -> dict:
         for attempt in range(5):
             attempts += 1
             got = backend.generate_unconstrained(GenRequest(FEW_SHOT + prefix, "", 60, plan.sub_seed + attempt,
-                                                            spec.model.temperature, spec.model.top_p))
+                                                            spec.model.temperature, spec.model.top_p),
+                                                 stop=["\n"])  # a fair peer stops at the end of its line
             tokens += got.completion_tokens
             line = (prefix + got.text).split("\n", 1)[0]
             try:

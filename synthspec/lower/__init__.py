@@ -1,0 +1,129 @@
+"""Lowering: from the frozen IR to per-record plans, grammars, prompts and checks.
+
+Pure (no model).  The generation engine calls, in order: `plan_records` once,
+`field_order` once, then per record and generated field `plan_field` →
+decode → `parse_value`, then `derive` and `verify_record`.  `grammar_notes`
+and `explain_field` serve `synthspec check` / `explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from synthspec.datafiles import SeedExample
+from synthspec.diagnostics import Diagnostic, SynthspecError
+from synthspec.ir.model import PatternField, Spec, TextField
+from synthspec.lower.constraints import Resolved, holds, resolve
+from synthspec.lower.derive import derive
+from synthspec.lower.grammar import STOP, Lowered, notes_for, pattern_grammar, text_grammar
+from synthspec.lower.order import field_order, layout_order
+from synthspec.lower.plan import FieldPlan, RecordPlan
+from synthspec.lower.prompt import choose_shots, render_prompt
+from synthspec.lower.sampling import sample_columns, sub_seed
+from synthspec.lower.verify import verify_record
+
+__all__ = [
+    "FieldPlan",
+    "RecordPlan",
+    "derive",
+    "explain_field",
+    "field_order",
+    "grammar_notes",
+    "layout_order",
+    "parse_value",
+    "plan_field",
+    "plan_records",
+    "verify_record",
+]
+
+
+def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPlan]:
+    """Every record's sampled values, own seed and few-shot seed ids (deterministic from `spec.seed`).
+
+    `extra["constraints"]` lists the indices of the `when` blocks whose conditions
+    hold on the sampled values alone (blocks that test generated fields are
+    resolved again when their target is planned).
+    """
+    seeds = list(seeds)
+    plans = []
+    for index, sampled in enumerate(sample_columns(spec, seeds)):
+        record_seed = sub_seed(spec.seed, index)
+        active = [i for i, rule in enumerate(spec.constraints)
+                  if all(c.field in sampled for c in rule.conditions)
+                  and all(holds(c, sampled) for c in rule.conditions)]
+        plans.append(RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
+                                seed_ids=choose_shots(spec, seeds, sampled, record_seed),
+                                extra={"constraints": active} if active else {}))
+    return plans
+
+
+@lru_cache(maxsize=512)
+def _lowered_text(field: TextField, resolved: Resolved) -> Lowered:
+    return text_grammar(field, resolved)
+
+
+@lru_cache(maxsize=64)
+def _lowered_pattern(field: PatternField) -> Lowered:
+    return pattern_grammar(field)
+
+
+def lower_field(spec: Spec, name: str, values: dict[str, Any]) -> Lowered:
+    """Grammar, budget and unenforced constraints of field `name` given the record's values so far."""
+    field = spec.field(name)
+    if isinstance(field, PatternField):
+        return _lowered_pattern(field)
+    if isinstance(field, TextField):
+        return _lowered_text(field, resolve(spec, name, values))
+    raise SynthspecError(Diagnostic(code="L050", message=f"`{name}` is a {field.kind} field, not generated",
+                                    hint="only pattern and text fields are decoded by the model"))
+
+
+def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any],
+               seeds: Sequence[SeedExample] = ()) -> FieldPlan:
+    """How to decode generated field `name` of `record`, given the values decided so far."""
+    known = {**record.sampled, **values}
+    lowered = lower_field(spec, name, known)
+    prompt = render_prompt(spec, name, record, known, seeds)
+    return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
+                     stop=STOP, unenforced=tuple(lowered.unenforced))
+
+
+def parse_value(spec: Spec, name: str, text: str) -> Any:
+    """The decoded text (leading space, value, stop) → the field's value."""
+    if not isinstance(text, str):
+        raise TypeError(f"{name}: decoded output is not text")
+    value = text[: -len(STOP)] if text.endswith(STOP) else text
+    if value.startswith(" "):
+        value = value[1:]
+    if STOP in value:
+        raise ValueError(f"{name}: output continues past the stop")
+    if not value.strip():
+        raise ValueError(f"{name}: empty value")
+    spec.field(name)  # unknown names are a caller bug: KeyError
+    return value
+
+
+def grammar_notes(spec: Spec) -> list[str]:
+    """Constraints the grammars cannot enforce (re-checked after generation), for `check`/`explain`."""
+    return notes_for(spec)
+
+
+def explain_field(spec: Spec, name: str, seeds: Sequence[SeedExample] = (), record: int = 0) -> str:
+    """A readable account of field `name` for one sample record: its grammar, budget and prompt."""
+    plans = plan_records(spec, seeds)
+    plan = plans[min(max(record, 0), len(plans) - 1)] if plans else RecordPlan(0, sub_seed(spec.seed, 0), {})
+    values: dict[str, Any] = {}
+    for other in field_order(spec):
+        if other == name:
+            break
+        values[other] = f"<{other}>"
+    fp = plan_field(spec, name, plan, values, seeds)
+    parts = [f"# grammar of `{name}` for record {plan.index} (max {fp.max_tokens} tokens, stop {fp.stop!r})",
+             fp.grammar.rstrip()]
+    if fp.unenforced:
+        parts.append("# checked after generation:")
+        parts += [f"#   {u}" for u in fp.unenforced]
+    parts += [f"# prompt of `{name}`", fp.prompt]
+    return "\n".join(parts)

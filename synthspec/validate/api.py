@@ -184,12 +184,17 @@ def record_id(record: dict[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A record-level verdict for the build engine: which validator, what policy, why."""
+    """A record-level verdict for the build engine: which validator, what policy, why.
+
+    `field` is the field of the first error finding (the engine's rejects
+    ledger records it); `findings` are all the error findings.
+    """
 
     validator: str
     policy: Policy
     message: str
     findings: tuple[Finding, ...] = ()
+    field: str | None = None
 
 
 __all__ = [

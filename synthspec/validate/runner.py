@@ -214,13 +214,18 @@ def make_record_check(
     spec: Spec,
     plugins: LoadedPlugins | None = None,
     seeds: Sequence[SeedExample] | None = None,
+    policies: Sequence[Policy] = ("drop", "flag", "fail"),
+    raise_on_fail: bool = False,
 ) -> Callable[[dict[str, Any]], list[Rejection]]:
     """A callback for the build engine: a record -> the rejections of record-level validators.
 
     Each rejection carries the validator's policy: `drop` means do not keep
     (or regenerate) the record, `flag` keep it but mark it, `fail` stop the
-    build.  Only ERROR findings reject.  A record-level validator that raises
-    is treated as a rejection with policy `flag` (or re-raised if required).
+    build.  Only ERROR findings reject; only rejections whose policy is in
+    `policies` are returned (a build loop that regenerates rejected records
+    passes `policies=("drop",)`).  With `raise_on_fail`, a `fail` rejection
+    raises `SynthspecError` (code V004) instead.  A record-level validator
+    that raises is a rejection with policy `flag` (or re-raised if required).
     """
     registry = plugins or get_registry()
     seeds = load_seeds(spec) if seeds is None else seeds
@@ -252,10 +257,16 @@ def make_record_check(
                 )
                 continue
             errors = tuple(f for f in findings if f.severity is Severity.ERROR)
-            if errors:
-                rejections.append(
-                    Rejection(p.use.name, p.policy, "; ".join(f.message for f in errors), errors)
+            if not errors:
+                continue
+            message = "; ".join(f.message for f in errors)
+            if p.policy == "fail" and raise_on_fail:
+                raise SynthspecError(
+                    _diag(
+                        p.use, "V004", f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
+                    )
                 )
-        return rejections
+            rejections.append(Rejection(p.use.name, p.policy, message, errors, errors[0].field))
+        return [r for r in rejections if r.policy in policies]
 
     return check

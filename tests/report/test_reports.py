@@ -6,8 +6,10 @@ import json
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from synthspec.cli import main
@@ -47,6 +49,8 @@ def test_html_report_is_self_contained_with_inline_svg_and_escapes_text() -> Non
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
     assert not re.search(r"""(src|href)=["']?https?:""", html)  # nothing fetched from the network
     assert "<script" not in html
+    for svg in re.findall(r"<svg.*?</svg>", html, re.S):
+        ET.fromstring(svg)  # every plot is well-formed XML
 
 
 def test_text_report_names_validators_and_findings() -> None:
@@ -57,6 +61,7 @@ def test_text_report_names_validators_and_findings() -> None:
     assert "forbidden" in out and "+44 20 7946 0958" in out and "passed" in out
 
 
+@pytest.mark.slow  # embeds ~1,900 texts for the calibrated semantic dedup
 def test_validate_command_json_html_and_exit_code(tmp_path: Path, capsys) -> None:
     html = tmp_path / "r.html"
     rc = main(

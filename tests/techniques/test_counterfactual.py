@@ -52,7 +52,9 @@ def test_accept_checks_the_pair_contract() -> None:
     other_genre = next(g for g in ("drama", "comedy") if g != good["genre"])
     assert any("kept field genre" in m for m in technique.accept(flipped, {**good, "genre": other_genre}))
     copied = {**good, "text": original.extra[FIXED]["text"]}
-    assert any("equals the original" in m for m in technique.accept(flipped, copied))
+    assert any("original's words" in m for m in technique.accept(flipped, copied))
+    respaced = {**good, "text": "  " + original.extra[FIXED]["text"].upper().replace(" ", "  ")}
+    assert any("original's words" in m for m in technique.accept(flipped, respaced))
 
 
 def test_pairs_are_reproducible() -> None:
@@ -65,3 +67,15 @@ def test_odd_count_is_a_clear_error() -> None:
     spec, seeds = spec_and_seeds("imdb_counterfactual", count=9)
     with pytest.raises(SynthspecError, match="even"):
         get_technique(spec, seeds)
+
+
+def test_originals_respect_the_text_length_limits() -> None:
+    """An original is copied, not decoded, so a seed outside `words 20..100` would fail its record check."""
+    spec, seeds = spec_and_seeds("imdb_counterfactual", count=60)
+    text_field = spec.field("text")
+    tight = text_field.model_copy(update={"words": text_field.words.model_copy(update={"min": 40, "max": 60})})
+    spec = spec.model_copy(update={"fields": tuple(tight if f.name == "text" else f for f in spec.fields)})
+    plans = get_technique(spec, seeds).plan(plain_plans(spec))
+    lengths = [len(p.extra[FIXED]["text"].split()) for p in plans[0::2]]
+    assert all(40 <= n <= 60 for n in lengths)
+    assert any(not 40 <= len(s.values["text"].split()) <= 60 for s in seeds)  # the filter did something

@@ -37,3 +37,17 @@ def test_few_shot_context_rotates_and_includes_kept_tasks() -> None:
     after = technique.prompt_context(plans[1], {})
     assert len(after["examples"]) == 7
     assert after["examples"][-1]["instruction"] == kept["instruction"]
+
+
+def test_records_of_one_batch_are_novel_against_each_other() -> None:
+    """The engine calls on_accept after a batch; a near copy within the batch must still be refused."""
+    spec, seeds = spec_and_seeds("self_instruct")
+    technique = get_technique(spec, seeds)
+    plans = technique.plan(plain_plans(spec))
+    task = {"instruction": "Translate a cooking recipe into pirate speak, step by step."}
+    assert technique.accept(plans[0], task) == []
+    assert technique.accept(plans[0], task) == []  # a retry of the same record is not its own duplicate
+    assert technique.accept(plans[1], {"instruction": "Translate a cooking recipe into pirate speak, step by step!"})
+    technique.on_accept(plans[0], task)
+    assert technique.tentative == {}
+    assert len(technique.pool) == len(seeds) + 1

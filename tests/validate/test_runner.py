@@ -111,3 +111,17 @@ def test_report_json_round_trips(spec) -> None:
     data = json.loads(json.dumps(report.to_json()))
     assert data["validators"][0]["findings"][0]["record_index"] == 2
     assert data["dropped"] == [2]
+
+
+def test_record_check_filters_policies_and_can_stop_on_fail(spec) -> None:
+    s = with_validators(
+        spec, ValidatorUse(name="schema", policy="fail"), ValidatorUse(name="forbidden", policy="flag")
+    )
+    drop_only = make_record_check(s, seeds=[], policies=("drop",))
+    assert drop_only(RECORDS[3]) == [] and drop_only(RECORDS[2]) == []
+    flagged = make_record_check(s, seeds=[], policies=("flag",))(RECORDS[3])
+    assert [(r.validator, r.field) for r in flagged] == [("forbidden", "text")]
+    strict = make_record_check(s, seeds=[], raise_on_fail=True)
+    assert strict(RECORDS[0]) == []
+    with pytest.raises(SynthspecError, match="V004"):
+        strict(RECORDS[2])

@@ -206,10 +206,11 @@ class LlamaCppBackend(Backend):
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
         return [self._one(request) for request in requests]
 
-    def generate_unconstrained(self, request: GenRequest) -> GenResult:
+    def generate_unconstrained(self, request: GenRequest, stop: Sequence[str] = ()) -> GenResult:
         """Free decoding (no grammar): the baseline benchmarks compare against."""
         completion = self.llm(
             request.prompt,
+            stop=list(stop) or None,
             max_tokens=request.max_tokens,
             temperature=request.temperature,
             top_p=request.top_p,

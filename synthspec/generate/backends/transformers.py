@@ -146,10 +146,14 @@ def _load(directory: Path, gguf: str | None) -> tuple[Any, Any]:
     staging = converted.with_name(converted.name + ".partial")
     try:
         shutil.rmtree(staging, ignore_errors=True)
+        # the weights are already dequantised to float32: drop the GGUF marker that blocks saving
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
         tokenizer.save_pretrained(staging)
         model.save_pretrained(staging)
         staging.rename(converted)
-    except OSError:
+    except (OSError, ValueError):
         shutil.rmtree(staging, ignore_errors=True)  # an unwritable cache only costs time
     return tokenizer, model
 

@@ -14,7 +14,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from synthspec.generate.techniques.base import CONTEXT, Technique, as_sampled, stable_rng, technique_error
+from synthspec.generate.techniques.base import (
+    CONTEXT,
+    Technique,
+    as_sampled,
+    block,
+    stable_rng,
+    technique_error,
+)
 from synthspec.generate.techniques.targets import Target, load_target
 from synthspec.lower.plan import RecordPlan
 
@@ -97,6 +104,12 @@ class Adversarial(Technique):
             context = {"technique": "adversarial", "near": {self.text: seed.values[self.text],
                                                             self.label: seed.values[self.label]},
                        "target_predicted": predicted, "target_p_true": round(p_true, 4)}
+            near = [seed, *others]
+            context["prompt"] = (
+                "These real examples are hard cases: a classifier confuses them. Write a new example that is "
+                f"just as hard — same {self.label}, similar situation, different wording.\n"
+                + "\n---\n".join(block({self.label: s.values[self.label], self.text: s.values[self.text]})
+                                   for s in near))
             out.append(replace(plan, sampled=sampled, seed_ids=(seed.id, *(o.id for o in others)),
                                extra={**plan.extra, "source_id": seed.id, CONTEXT: context}))
         return out

@@ -30,6 +30,8 @@ from synthspec.lower.plan import RecordPlan
 
 FIXED = "fixed"          # RecordPlan.extra key: {field: value} the engine copies instead of decoding
 CONTEXT = "context"      # RecordPlan.extra key: {name: value} extra prompt variables known at plan time
+# Every context carries "technique" and "prompt": a ready-made text block the prompt renderer can insert
+# verbatim (lowering sits before generation and cannot import the technique modules).
 
 
 def technique_error(spec: Spec, message: str, hint: str | None = None, code: str = "T001") -> SynthspecError:
@@ -105,3 +107,8 @@ def as_sampled(spec: Spec, name: str, raw: Any, fallback: Any) -> Any:
     except (TypeError, ValueError):
         return fallback
     return fallback
+
+
+def block(values: dict[str, Any]) -> str:
+    """`name: value` lines (whitespace collapsed): the one form every technique's prompt block uses."""
+    return "\n".join(f"{k}: {' '.join(str(v).split())}" for k, v in values.items())

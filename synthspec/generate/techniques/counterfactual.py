@@ -20,9 +20,11 @@ from synthspec.generate.techniques.base import (
     FIXED,
     Technique,
     as_sampled,
+    block,
     stable_rng,
     technique_error,
 )
+from synthspec.generate.techniques.overlap import tokens
 from synthspec.ir.model import CounterfactualAxis
 from synthspec.lower.plan import RecordPlan
 
@@ -53,6 +55,7 @@ class Counterfactual(Technique):
                 s for s in self.seeds
                 if str(s.values.get(axis.field)) in axis.mapping
                 and all(s.values.get(g) not in (None, "") for g in self.generated)
+                and all(_fits(spec, g, s.values[g]) for g in self.generated)
             ]
             if not self.originals[axis.field]:
                 raise technique_error(
@@ -97,7 +100,10 @@ class Counterfactual(Technique):
         flipped_fixed = {k: v for k, v in fixed.items() if k not in axis.regenerate}
         known = {**sampled, **fixed}
         context = {"technique": "counterfactual", "axis": axis.field, "from": old, "to": new,
-                   "original": known, "regenerate": list(axis.regenerate)}
+                   "original": known, "regenerate": list(axis.regenerate),
+                   "prompt": (f"Here is an original example with {axis.field} = {old}:\n{block(known)}\n"
+                              f"Write its counterfactual: the same example with {axis.field} = {new}. Change only "
+                              f"what must change for that; keep everything else as close as possible.")}
         flipped = replace(second, sampled=flipped_sampled, seed_ids=(seed.id,), extra={
             **second.extra, "pair_id": pair_id, "role": "counterfactual", "source_id": seed.id,
             FIXED: flipped_fixed, CONTEXT: context})
@@ -119,6 +125,18 @@ class Counterfactual(Technique):
             if values.get(name) != value:
                 problems.append(f"kept field {name} changed: {values.get(name)!r} != {value!r}")
         for name in axis.regenerate:
-            if name in original and values.get(name) == original[name]:
-                problems.append(f"{name} was to be regenerated but equals the original")
+            if name in original and tokens(str(values.get(name))) == tokens(str(original[name])):
+                problems.append(f"{name} was to be regenerated but has the original's words")
         return problems
+
+
+def _fits(spec, name: str, value: Any) -> bool:
+    """Whether a seed value meets its text field's length limits (an original must pass the record checks)."""
+    field = spec.field(name)
+    if field.kind != "text":
+        return True
+    text = str(value)
+    words = len(text.split())
+    if field.words is not None and not field.words.min <= words <= field.words.max:
+        return False
+    return field.chars is None or field.chars.min <= len(text) <= field.chars.max

@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from synthspec.generate.techniques.base import CONTEXT, Technique, as_sampled, stable_rng, technique_error
+from synthspec.generate.techniques.base import (
+    CONTEXT,
+    Technique,
+    as_sampled,
+    block,
+    stable_rng,
+    technique_error,
+)
 from synthspec.generate.techniques.overlap import rouge_l
 from synthspec.lower.plan import RecordPlan
 
@@ -64,7 +71,9 @@ class Paraphrase(Technique):
                 if source.values.get(name) not in (None, ""):
                     sampled[name] = as_sampled(self.spec, name, source.values[name], sampled.get(name))
             text = {f: source.values[f] for f in self.text_fields if source.values.get(f) not in (None, "")}
-            context = {"technique": "paraphrase", "source": text, "source_id": source.id}
+            context = {"technique": "paraphrase", "source": text, "source_id": source.id,
+                       "prompt": "Restate this example in your own words. Keep its meaning; do not copy its "
+                                 "phrasing.\n" + block(text)}
             out.append(replace(plan, sampled=sampled, seed_ids=(source.id,),
                                extra={**plan.extra, "source_id": source.id, CONTEXT: context}))
         return out
@@ -95,4 +104,5 @@ class Paraphrase(Technique):
         if key not in self._source_vectors:
             self._source_vectors[key] = self.embedder([original])[0]
         return float(np.dot(self._source_vectors[key], self.embedder([new])[0]))
+
 

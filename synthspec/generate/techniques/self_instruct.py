@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from synthspec.generate.techniques.base import Technique, stable_rng, technique_error
+from synthspec.generate.techniques.base import Technique, block, stable_rng, technique_error
 from synthspec.generate.techniques.overlap import RougePool
 from synthspec.lower.plan import RecordPlan
 
@@ -44,6 +44,9 @@ class SelfInstruct(Technique):
                                   f"map a seed column onto `{self.key}`")
         self.pool = RougePool([str(s.values[self.key]) for s in self.human])
         self.kept: list[dict[str, Any]] = []
+        # records accepted by `accept` whose batch has not finished yet (the engine calls `on_accept`
+        # after the batch): later records of the same batch must be novel against them too
+        self.tentative: dict[int, str] = {}
         self.refused = 0
 
     def prompt_context(self, plan: RecordPlan, values: dict[str, Any]) -> dict[str, Any]:
@@ -54,20 +57,28 @@ class SelfInstruct(Technique):
         machine = rng.sample(self.kept, min(self.pool_shots, len(self.kept)))
         examples = [{k: s.values.get(k) for k in fields} for s in human]
         examples += [{k: r.get(k) for k in fields} for r in machine]
+        prompt = ("Come up with a new task, different from these examples in topic and wording.\n"
+                  + "\n---\n".join(block({k: v for k, v in e.items() if v not in (None, "")}) for e in examples))
         return {**super().prompt_context(plan, values), "technique": "self_instruct",
-                "examples": examples, "example_ids": [s.id for s in human]}
+                "examples": examples, "example_ids": [s.id for s in human], "prompt": prompt}
 
     def accept(self, plan: RecordPlan, values: dict[str, Any]) -> list[str]:
         text = values.get(self.key)
         if text in (None, ""):
             return []
         score = self.pool.max_similarity(str(text), stop_at=self.novelty)
+        others = [t for i, t in sorted(self.tentative.items()) if i != plan.index]
+        if others and score < self.novelty:
+            score = max(score, RougePool(others).max_similarity(str(text)))
         if score >= self.novelty:
             self.refused += 1
             return [f"{self.key} is not novel: ROUGE-L {score:.2f} ≥ novelty {self.novelty:g} against the pool"]
+        self.tentative[plan.index] = str(text)
         return []
 
     def on_accept(self, plan: RecordPlan | None, values: dict[str, Any]) -> None:
+        if plan is not None:
+            self.tentative = {i: t for i, t in self.tentative.items() if i > plan.index}
         text = values.get(self.key)
         if text in (None, ""):
             return

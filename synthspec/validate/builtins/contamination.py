@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
+
 from synthspec.datafiles import read_table
 from synthspec.validate.api import Params, Scope, Validator, ValidatorContext, ValidatorResult, record_id
 from synthspec.validate.reference import match_reference
@@ -17,9 +19,10 @@ from synthspec.validate.text import text_fields, text_of
 
 
 class ContaminationParams(Params):
-    eval_file: str | None = None
+    # `against` and `threshold` read better in a spec: `contamination(against = "test.jsonl", threshold = 0.8)`
+    eval_file: str | None = Field(default=None, validation_alias=AliasChoices("eval_file", "against"))
     eval_column: str | None = None
-    near_threshold: float = 0.8
+    near_threshold: float = Field(default=0.8, validation_alias=AliasChoices("near_threshold", "threshold"))
     ngram: int = 13
     fields: list[str] | None = None
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from pydantic import AliasChoices, Field
 
 from synthspec.embeddings import embed, embeddings_available
 from synthspec.validate import minhash
@@ -26,7 +27,8 @@ class DedupParams(Params):
     near: bool = True
     near_threshold: float = 0.8
     semantic: bool = True
-    semantic_threshold: float = 0.9
+    # `dedup(threshold = 0.9)` in a spec means the cosine threshold of the semantic pass
+    semantic_threshold: float = Field(default=0.9, validation_alias=AliasChoices("semantic_threshold", "threshold"))
     semantic_excess: float = 0.10
     fields: list[str] | None = None
 

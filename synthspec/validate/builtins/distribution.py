@@ -10,6 +10,7 @@ nothing to compare against and the validator says so.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from synthspec.validate.text import seed_values, words
 
 
 class DistributionParams(Params):
+    against: Literal["seeds"] = "seeds"  # what the records are compared with; the spec's seeds for now
     max_length_kl: float = 0.5
     min_vocab_jaccard: float = 0.1
     vocab_top: int = 1000

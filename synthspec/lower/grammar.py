@@ -1,0 +1,321 @@
+"""Generated field → llguidance Lark grammar (plus a token budget).
+
+Text is lowered *word by word*.  One regex for a whole 150-word text intersected
+with forbidden terms (`/(W ){49,149}W/ & ~/.*term.*/`) makes llguidance's lexer
+give up ("too many expressions constructed"), while a small word terminal
+intersected with the negations compiles instantly.  So:
+
+* a word is a terminal: ASCII letters, digits and punctuation (no `@`, no
+  whitespace), minus every forbidden term as a *whole word* (case variants
+  spelled out as `[Aa]` classes), minus phone/card-length digit runs;
+* the word count, the `must include` items and the PII rule that two
+  digit-bearing words may not stand side by side ("555 123 4567") form a small
+  automaton; it is unrolled against the word counter into plain left-recursive
+  rules `n<k>_<state>` ("k words so far, automaton in state") — plain Lark, so
+  the GBNF translator of the server backend can read it too;
+* the value starts with one space (the prompt ends at `Label:`, and the model's
+  tokens carry their leading space) and ends with the stop, a newline.
+
+What a word-level grammar cannot see (multi-word forbidden phrases, regexes that
+may span words, character limits) is reported by `notes_for` and re-checked by
+`verify_record`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from synthspec.diagnostics import Diagnostic, SynthspecError
+from synthspec.ir.model import Forbidden, PatternField, Spec, TextField
+from synthspec.lower.constraints import Resolved, terms_of
+from synthspec.lower.regex import (
+    NOT_WORD,
+    Unsupported,
+    can_match_space,
+    case_expand,
+    escape,
+    pii_run,
+    strip_word_boundaries,
+    to_llg,
+    whole_word,
+    word_class,
+)
+
+STOP = "\n"
+DEFAULT_MAX_WORDS = 200
+MAX_GRAMMAR_INCLUDES = 3
+TOKENS_PER_WORD = 2.5  # Gemma 3 tokenizer: 1.2-1.3 tokens/word on the seed texts, p95 1.7, max 2.3
+PATTERN_DEFAULT_CHARS = 64
+_INC_PREFIX = "[\"(]?"
+_INC_SUFFIX = "[,.;:!?\")]{0,2}"
+
+
+@dataclass
+class Lowered:
+    """A grammar, its token budget and what it leaves to the post-generation check."""
+
+    grammar: str
+    max_tokens: int
+    unenforced: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ word bounds and budget
+
+
+def word_bounds(f: TextField) -> tuple[int, int]:
+    """(min, max) words the grammar allows: the `words` limit, else one derived from `chars`."""
+    if f.words is not None:
+        return max(1, f.words.min), max(1, f.words.max)
+    if f.chars is not None:
+        return 1, max(1, (f.chars.max + 1) // 2)
+    return 1, DEFAULT_MAX_WORDS
+
+
+def text_budget(max_words: int, includes: list[str]) -> int:
+    """Tokens for the longest valid text: words at a generous rate plus one token per included char."""
+    return math.ceil(TOKENS_PER_WORD * max_words) + sum(len(t) + 2 for t in includes) + 8
+
+
+# ------------------------------------------------------------------ forbidden items → word regexes
+
+
+@dataclass
+class WordRules:
+    """Negative lookups applied to every word, the PII switch, and what stays unenforced."""
+
+    negations: list[str] = field(default_factory=list)
+    pii: bool = False
+    unenforced: list[str] = field(default_factory=list)
+
+
+def word_rules(forbidden: tuple[Forbidden, ...]) -> WordRules:
+    """Turn forbidden items into per-word negated regexes, noting what a word grammar cannot hold."""
+    rules = WordRules()
+    single: dict[bool, list[str]] = {True: [], False: []}
+    for item in forbidden:
+        if item.kind == "class":
+            if item.name == "pii":
+                rules.pii = True
+            else:
+                rules.unenforced.append(f"`{item.name}` is not a class the grammar knows; checked after")
+            continue
+        if item.kind == "regex":
+            negation = _regex_negation(item)
+            if negation is None:
+                rules.unenforced.append(f"must not include /{item.pattern}/: may span words, checked after")
+            else:
+                rules.negations.append(negation)
+            continue
+        for term in terms_of(item):
+            term = term.strip()
+            if not term:
+                continue
+            if any(ch.isspace() for ch in term):
+                rules.unenforced.append(f"must not include {term!r}: a phrase of several words, checked after")
+            else:
+                single[item.case_sensitive].append(term)
+    for case_sensitive, terms in single.items():
+        if terms:
+            unique = sorted(set(terms), key=lambda t: (-len(t), t))
+            body = "|".join(escape(t) if case_sensitive else case_expand(t) for t in unique)
+            rules.negations.append(whole_word(body))
+    return rules
+
+
+def _regex_negation(item: Forbidden) -> str | None:
+    """A per-word negation for a forbidden regex, or None when it cannot be confined to one word."""
+    pattern = item.pattern or ""
+    body, start, end = strip_word_boundaries(pattern)
+    if not body or can_match_space(body, not item.case_sensitive):
+        return None
+    try:
+        converted = to_llg(body, ignore_case=not item.case_sensitive)
+    except Unsupported:
+        return None
+    before = f"(.*{NOT_WORD})?" if start else ".*"
+    after = f"({NOT_WORD}.*)?" if end else ".*"
+    return f"{before}(?:{converted}){after}"
+
+
+# ------------------------------------------------------------------ the automaton × counter
+
+
+@dataclass(frozen=True)
+class _Include:
+    terminal: str
+    regex: str
+    words: int
+    ends_digit: bool
+
+
+def _terminal(base: str, negations: list[str]) -> str:
+    """`base` minus every negation, merged into ONE `~/a|b/`: separate `& ~/a/ & ~/b/` terms
+    exhaust llguidance's lexer fuel as soon as a word class is itself a concatenation."""
+    if not negations:
+        return base
+    return f"{base} & ~/" + "|".join(f"(?:{n})" for n in negations) + "/"
+
+
+def text_grammar(f: TextField, resolved: Resolved) -> Lowered:
+    """The grammar of text field `f` for one record (includes already resolved to literal text)."""
+    low, high = word_bounds(f)
+    rules = word_rules(resolved.forbidden)
+    unenforced = list(rules.unenforced)
+    if f.chars is not None:
+        unenforced.append(f"{f.name}: {f.chars.min}..{f.chars.max} characters is checked after generation")
+    texts = [text for text, _ in resolved.includes]
+    grammar_includes = texts[:MAX_GRAMMAR_INCLUDES]
+    for text in texts[MAX_GRAMMAR_INCLUDES:]:
+        unenforced.append(f"must include {text!r}: more than {MAX_GRAMMAR_INCLUDES} includes, checked after")
+    includes = [
+        _Include(f"INC{i}", f"/{_INC_PREFIX}{escape(text)}{_INC_SUFFIX}/", max(1, len(text.split())),
+                 text.rstrip()[-1:].isdigit())
+        for i, text in enumerate(grammar_includes)
+    ]
+    budget = text_budget(high, texts)
+    lines = ["%llguidance {}", ""]
+    if rules.pii:
+        classes = {
+            "ALPHA": _terminal(f"/{word_class(digits=False)}+/", rules.negations),
+            "DIGITS": _terminal(f"/{word_class(digits=False)}*[0-9]{word_class()}*/", [f".*{pii_run()}.*"] + rules.negations),
+        }
+    else:
+        classes = {"WORD": _terminal(f"/{word_class()}+/", rules.negations)}
+    if not includes and not rules.pii:
+        repeat = f'(" " WORD){{{low - 1},{high - 1}}}' if high > 1 else ""
+        lines.append(f'start: " " WORD {repeat} "\\n"'.replace("  ", " "))
+    else:
+        lines.append('start: " " body "\\n"')
+        lines.extend(_unrolled(low, high, includes, rules.pii))
+    lines.append("")
+    for name, body in classes.items():
+        lines.append(f"{name}: {body}")
+    for inc in includes:
+        lines.append(f"{inc.terminal}: {inc.regex}")
+    return Lowered("\n".join(lines) + "\n", budget, unenforced)
+
+
+def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[str]:
+    """Rules `r<k>_<flags>_<digit>`: the rest of the text after k words, in automaton state (flags, digit).
+
+    Right-recursive on purpose: a left-recursive unrolling predicts every
+    (k, state) rule at the first word, which overflows llguidance's 2000-item
+    row limit at 150 words × 8 states; right recursion predicts one level at
+    a time (rows stay at O(states) items, plus O(k) when a text may end).
+    """
+    full = (1 << len(includes)) - 1
+    start_state = (0, 0)
+
+    def moves(state: tuple[int, int]) -> list[tuple[str, int, tuple[int, int]]]:
+        flags, digit = state
+        out: list[tuple[str, int, tuple[int, int]]] = []
+        if pii:
+            out.append(("ALPHA", 1, (flags, 0)))
+            if not digit:
+                out.append(("DIGITS", 1, (flags, 1)))
+        else:
+            out.append(("WORD", 1, (flags, 0)))
+        for i, inc in enumerate(includes):
+            if not flags & (1 << i):
+                out.append((inc.terminal, inc.words, (flags | (1 << i), int(pii and inc.ends_digit))))
+        return out
+
+    # forward: which (k, state) can be reached from the empty text
+    reach: dict[int, set[tuple[int, int]]] = {0: {start_state}}
+    for k in range(0, high):
+        for state in reach.get(k, ()):
+            for _, words, nxt in moves(state):
+                if k + words <= high:
+                    reach.setdefault(k + words, set()).add(nxt)
+    # backward: which of those can still end in an accepting (k, state)
+    alive: set[tuple[int, tuple[int, int]]] = set()
+    for k in range(high, -1, -1):
+        for state in reach.get(k, ()):
+            if (low <= k and state[0] == full) or any(
+                (k + w, n) in alive for _, w, n in moves(state) if k + w <= high
+            ):
+                alive.add((k, state))
+
+    def name(k: int, state: tuple[int, int]) -> str:
+        return f"r{k}_{state[0]}_{state[1]}"
+
+    def can_stop(k: int, state: tuple[int, int]) -> bool:
+        return low <= k and state[0] == full
+
+    lines = [f"body: {name(0, start_state)}"]
+    for k, state in sorted(alive):
+        alts = []
+        for terminal, words, nxt in moves(state):
+            target = (k + words, nxt)
+            if target not in alive:
+                continue
+            if can_stop(*target):
+                alts.append(terminal)
+            if any((target[0] + w, n) in alive for _, w, n in moves(nxt)):
+                alts.append(f'{terminal} " " {name(*target)}')
+        if alts:
+            lines.append(f"{name(k, state)}: " + " | ".join(alts))
+    if (0, start_state) not in alive:
+        raise SynthspecError(Diagnostic(
+            code="L001", message=f"no text of {low}..{high} words can hold every `must include` item",
+            hint="raise the word limit or include fewer things"))
+    return lines
+
+
+# ------------------------------------------------------------------ pattern fields
+
+
+def pattern_grammar(f: PatternField) -> Lowered:
+    """Exactly the field's regex (full match), after one space, then the stop."""
+    try:
+        regex = to_llg(f.pattern)
+    except Unsupported as exc:
+        span = f.span
+        raise SynthspecError(Diagnostic(
+            code="L002", message=f"the pattern of `{f.name}` cannot be lowered to a grammar: {exc}",
+            file=span.file if span else None, line=span.line if span else None,
+            column=span.column if span else None,
+            hint="use plain regex syntax: classes, groups, alternation and repeats")) from None
+    budget = (f.max_length if f.max_length is not None else PATTERN_DEFAULT_CHARS) + 4
+    grammar = f'%llguidance {{}}\n\nstart: " " VALUE "\\n"\nVALUE: /{regex}/\n'
+    return Lowered(grammar, budget, [])
+
+
+def pattern_error(f: PatternField) -> str | None:
+    """Why a pattern field's regex cannot become a grammar (None when it can)."""
+    try:
+        to_llg(f.pattern)
+    except Unsupported as exc:
+        return str(exc)
+    return None
+
+
+def notes_for(spec: Spec) -> list[str]:
+    """Every constraint of the spec the grammars cannot enforce, checked after generation instead."""
+    notes: list[str] = []
+    for f in spec.generated_fields:
+        if isinstance(f, TextField):
+            items = list(f.must_not_include)
+            for rule in spec.constraints:
+                if rule.target == f.name:
+                    items.extend(rule.must_not_include)
+            for note in word_rules(tuple(items)).unenforced:
+                notes.append(f"{f.name}: {note}")
+            if f.chars is not None:
+                notes.append(f"{f.name}: the {f.chars.min}..{f.chars.max} character limit is checked after "
+                             "generation (the grammar bounds words, not characters)")
+            if f.words is None and f.chars is None:
+                notes.append(f"{f.name}: no length limit given; the grammar caps it at {DEFAULT_MAX_WORDS} words")
+            if len(f.must_include) > MAX_GRAMMAR_INCLUDES:
+                notes.append(f"{f.name}: only the first {MAX_GRAMMAR_INCLUDES} `must include` items are in the "
+                             "grammar; the rest are checked after")
+            if any(i.kind == "literal" for i in f.must_include) or any(
+                    r.target == f.name and r.must_include for r in spec.constraints):
+                notes.append(f"{f.name}: `must include` is matched case-insensitively after generation; the "
+                             "grammar writes the included text exactly as given")
+        elif isinstance(f, PatternField):
+            problem = pattern_error(f)
+            if problem:
+                notes.append(f"{f.name}: /{f.pattern}/ cannot be a grammar ({problem}); checked after")
+    return list(dict.fromkeys(notes))

@@ -1,0 +1,179 @@
+"""Few-shot prompts for a base model, built from the real seed examples.
+
+Gemma 3 270M is a *base* model: it continues text, it does not follow
+instructions.  So a prompt is a few real examples in the very layout the
+model must then continue (`Label: value` lines, a blank line between
+records), ending with the current record's known fields and the label of the
+field to write.  Which seeds are shown is decided per record (`choose_shots`):
+examples sharing the record's labels first, the rest from other labels, rotated
+by the record's own seed so records do not all share one context.
+
+Seed text is data: it reaches the template only as variables, so a seed that
+contains `{{ x }}` is printed as is.  Templates (the default one and a user's
+`prompt_template`) run in jinja2's immutable sandbox.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from synthspec.datafiles import SeedExample
+from synthspec.diagnostics import Diagnostic, SynthspecError
+from synthspec.ir.model import Spec, TextField
+from synthspec.lower.plan import RecordPlan
+from synthspec.lower.sampling import rng_for
+
+DEFAULT_SHOTS = 4
+TEMPLATE_DIR = Path(__file__).with_name("templates")
+
+
+def label(name: str) -> str:
+    """`order_number` → `Order number`: the line label the model sees."""
+    words = name.replace("_", " ").replace("-", " ").split()
+    text = " ".join(words) or name
+    return text[:1].upper() + text[1:]
+
+
+def one_line(value: Any) -> str:
+    """A value as it appears on one prompt line (newlines would end the field early)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return " ".join(str(value).split())
+
+
+def shot_count(spec: Spec) -> int:
+    raw = spec.technique.params.get("shots", DEFAULT_SHOTS)
+    try:
+        return max(0, int(raw))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_SHOTS
+
+
+def usable_seeds(spec: Spec, seeds: Sequence[SeedExample]) -> list[SeedExample]:
+    """Seeds that show at least one generated field (a seed without text teaches nothing)."""
+    generated = [f.name for f in spec.generated_fields]
+    return [s for s in seeds if any(s.values.get(g) not in (None, "") for g in generated)]
+
+
+def choose_shots(spec: Spec, seeds: Sequence[SeedExample], sampled: dict[str, Any], record_seed: int) -> tuple[str, ...]:
+    """Ids of the k seeds this record's prompt shows: half matching its labels, the best match last."""
+    k = shot_count(spec)
+    pool = usable_seeds(spec, seeds)
+    if k == 0 or not pool:
+        return ()
+    rng = rng_for("synthspec-shots", record_seed)
+    order = list(pool)
+    rng.shuffle(order)
+    categories = [f.name for f in spec.sampled_fields if f.kind in ("category", "boolean")
+                  and any(s.values.get(f.name) not in (None, "") for s in pool)]
+
+    def score(seed: SeedExample) -> int:
+        return sum(one_line(seed.values.get(c)).lower() == one_line(sampled.get(c)).lower() for c in categories)
+
+    ranked = sorted(order, key=lambda s: -score(s))  # stable: ties keep the shuffled order
+    take = min(k, len(pool))
+    matching = [s for s in ranked if categories and score(s) == len(categories)]
+    first = matching[: math.ceil(take / 2)] if matching else []
+    rest = [s for s in order if s not in first][: take - len(first)]
+    return tuple(s.id for s in rest + first)  # the closest examples sit next to the record
+
+
+def record_lines(spec: Spec, values: dict[str, Any], upto: str | None) -> list[dict[str, str]]:
+    """`Label: value` lines of one record in layout order, stopping before field `upto`."""
+    from synthspec.lower.order import layout_order
+
+    lines = []
+    for name in layout_order(spec):
+        field = spec.field(name)
+        if name == upto:
+            tone = _tone(spec, field, values)
+            if tone:
+                lines.append({"label": "Tone", "value": tone})
+            break
+        if values.get(name) in (None, ""):
+            continue
+        if isinstance(field, TextField):
+            tone = _tone(spec, field, values)
+            if tone:
+                lines.append({"label": "Tone", "value": tone})
+        lines.append({"label": label(name), "value": one_line(values[name])})
+    return lines
+
+
+def _tone(spec: Spec, field: Any, values: dict[str, Any]) -> str | None:
+    tone = getattr(field, "tone", None)
+    if tone is None:
+        return None
+    if tone.kind == "literal":
+        return tone.value
+    value = values.get(tone.value)
+    return None if value in (None, "") else one_line(value)
+
+
+def header(spec: Spec) -> str | None:
+    styles = [f.style for f in spec.generated_fields if isinstance(f, TextField) and f.style]
+    return f"Examples: {'; '.join(dict.fromkeys(styles))}." if styles else None
+
+
+@lru_cache(maxsize=1)
+def _environment() -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)), undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=False, autoescape=False,
+    )
+
+
+def _user_template(spec: Spec) -> jinja2.Template | None:
+    if not spec.prompt_template:
+        return None
+    path = Path(spec.prompt_template)
+    if not path.is_absolute():
+        path = Path(spec.source_file).parent / path
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SynthspecError(Diagnostic(code="L020", message=f"cannot read prompt template {path}: {exc.strerror}",
+                                        file=spec.source_file, hint="paths are relative to the spec file")) from None
+    try:
+        return _environment().from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SynthspecError(Diagnostic(code="L021", message=f"prompt template: {exc.message}", file=str(path),
+                                        line=exc.lineno)) from None
+
+
+def render_prompt(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any],
+                  seeds: Sequence[SeedExample]) -> str:
+    """The prompt that precedes field `name` of `record` (ends with `Label:`, no trailing space)."""
+    by_id = {s.id: s for s in seeds}
+    context = dict(record.extra.get("context") or {})
+    if isinstance(context.get("examples"), list):  # a technique supplies its own shots
+        shots = [dict(e) for e in context["examples"] if isinstance(e, dict)]
+    else:
+        shots = [dict(by_id[i].values) for i in record.seed_ids if i in by_id]
+    examples = [lines for lines in (record_lines(spec, shot, None) for shot in shots) if lines]
+    original = []
+    for key in ("source", "original"):
+        source = context.get(key)
+        if isinstance(source, dict):
+            original += [{"label": label(k), "value": one_line(v)} for k, v in source.items()
+                         if k in spec.field_names and spec.field(k).kind == "text" and v not in (None, "")]
+    variables = {
+        "header": header(spec), "examples": examples, "original": original,
+        "record": record_lines(spec, values, name), "target": label(name),
+        "field": name, "values": {k: v for k, v in values.items()}, "context": context,
+        "dataset": spec.name, "index": record.index,
+    }
+    template = _user_template(spec) or _environment().get_template("record_prompt.j2")
+    try:
+        text = template.render(**variables)
+    except jinja2.TemplateError as exc:
+        raise SynthspecError(Diagnostic(code="L022", message=f"prompt template failed: {exc}",
+                                        file=spec.prompt_template or spec.source_file)) from None
+    return text.rstrip(" ")

@@ -1,0 +1,141 @@
+"""Drawing the compiler-sampled fields of every record, exactly and reproducibly.
+
+Categories (and booleans) are not drawn independently per record: the counts
+are fixed first by largest-remainder apportionment of `spec.count` over the
+weights, then the labels are shuffled.  So `count 10` with weights 6:3:1 gives
+exactly 6, 3 and 1 — independent draws would miss the requested proportions
+on small datasets, the usual size of an eval set.  Each field has its own
+random stream keyed by (spec seed, field name), so adding a field never
+changes the others.  Numbers are drawn per record from a stream keyed by
+(spec seed, field, index), so they do not depend on the count or batching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from synthspec.datafiles import SeedExample
+from synthspec.diagnostics import Diagnostic, SynthspecError
+from synthspec.ir.model import BooleanField, CategoryField, DecimalField, IntegerField, Spec
+
+
+def stable_int(*parts: object) -> int:
+    """A 63-bit integer fixed by the parts (sha256), the same on every machine and Python."""
+    text = "\x1f".join(str(p) for p in parts)
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") >> 1
+
+
+def rng_for(*parts: object) -> random.Random:
+    return random.Random(stable_int(*parts))
+
+
+def sub_seed(spec_seed: int, index: int) -> int:
+    """The seed of record `index`: depends on nothing but the spec seed and the index."""
+    return stable_int("synthspec-record", spec_seed, index)
+
+
+def apportion(count: int, weights: Sequence[float]) -> list[int]:
+    """Largest-remainder apportionment: integer counts summing to `count`, closest to the weights.
+
+    Ties in the remainders go to the earlier label, so the result is deterministic.
+    """
+    total = float(sum(weights))
+    if count <= 0 or not weights:
+        return [0] * len(weights)
+    if total <= 0:
+        weights, total = [1.0] * len(weights), float(len(weights))
+    quotas = [count * w / total for w in weights]
+    counts = [math.floor(q) for q in quotas]
+    left = count - sum(counts)
+    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - counts[i]), i))
+    for i in order[:left]:
+        counts[i] += 1
+    return counts
+
+
+def _error(field: Any, message: str, hint: str | None = None) -> SynthspecError:
+    span = getattr(field, "span", None)
+    return SynthspecError(Diagnostic(code="L010", message=message, hint=hint,
+                                     file=span.file if span else None, line=span.line if span else None,
+                                     column=span.column if span else None))
+
+
+def category_weights(field: CategoryField, seeds: Sequence[SeedExample]) -> tuple[list[str], list[float]]:
+    """The labels and their weights: declared, uniform, or measured from the seeds."""
+    if not field.from_seeds:
+        values = list(field.values)
+        weights = list(field.weights) if field.weights else [1.0] * len(values)
+        return values, weights
+    counted = Counter(str(s.values.get(field.name)) for s in seeds
+                      if s.values.get(field.name) not in (None, ""))
+    if field.values:
+        counted = Counter({k: v for k, v in counted.items() if k in field.values})
+    if not counted:
+        raise _error(field, f"`{field.name}` is drawn `from seeds`, but no seed has a usable value for it",
+                     "map a seed column onto the field, or list its values with weights")
+    values = sorted(counted, key=lambda v: (field.values.index(v) if v in field.values else len(field.values), v))
+    return values, [float(counted[v]) for v in values]
+
+
+def draw_category(field: CategoryField, count: int, spec_seed: int, seeds: Sequence[SeedExample]) -> list[str]:
+    values, weights = category_weights(field, seeds)
+    column = [v for v, n in zip(values, apportion(count, weights), strict=True) for _ in range(n)]
+    rng_for("synthspec-category", spec_seed, field.name).shuffle(column)
+    return column
+
+
+def draw_boolean(field: BooleanField, count: int, spec_seed: int) -> list[bool]:
+    trues, falses = apportion(count, [field.probability, 1.0 - field.probability])
+    column = [True] * trues + [False] * falses
+    rng_for("synthspec-boolean", spec_seed, field.name).shuffle(column)
+    return column
+
+
+def _seed_numbers(field: IntegerField | DecimalField, seeds: Sequence[SeedExample]) -> list[float]:
+    out = []
+    for s in seeds:
+        raw = s.values.get(field.name)
+        try:
+            number = float(raw)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number) and field.range.min <= number <= field.range.max:
+            out.append(number)
+    return out
+
+
+def draw_number(field: IntegerField | DecimalField, index: int, spec_seed: int,
+                pool: list[float] | None) -> int | float:
+    """One record's number: resampled from the seed values, or uniform over the range."""
+    rng = rng_for("synthspec-number", spec_seed, field.name, index)
+    if pool:
+        value = rng.choice(pool)
+    elif isinstance(field, IntegerField):
+        return rng.randint(field.range.min, field.range.max)
+    else:
+        value = rng.uniform(field.range.min, field.range.max)
+    if isinstance(field, IntegerField):
+        return int(round(value))
+    return round(min(max(value, field.range.min), field.range.max), field.places)
+
+
+def sample_columns(spec: Spec, seeds: Sequence[SeedExample]) -> list[dict[str, Any]]:
+    """The sampled values of every record, in index order."""
+    count = spec.count
+    columns: dict[str, list[Any]] = {}
+    for f in spec.sampled_fields:
+        if isinstance(f, CategoryField):
+            columns[f.name] = draw_category(f, count, spec.seed, seeds)
+        elif isinstance(f, BooleanField):
+            columns[f.name] = draw_boolean(f, count, spec.seed)
+        elif isinstance(f, (IntegerField, DecimalField)):
+            pool = _seed_numbers(f, seeds) if f.from_seeds else None
+            if f.from_seeds and not pool:
+                raise _error(f, f"`{f.name}` is drawn `from seeds`, but no seed value lies in its range")
+            columns[f.name] = [draw_number(f, i, spec.seed, pool) for i in range(count)]
+    return [{name: column[i] for name, column in columns.items()} for i in range(count)]
