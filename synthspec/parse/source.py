@@ -37,13 +37,13 @@ def decode_source(data: bytes, path: str) -> Source:
     """Validate and normalise raw bytes of a spec file."""
     if not data.strip():
         raise _fail(path, "S001", "the spec file is empty", "a spec needs at least `dataset NAME { ... }`")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(path, "S003", "the file is UTF-16 encoded", "save it as UTF-8")
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line = data[:offset].count(b"\n") + 1
         raise _fail(path, "S002", "the file contains NUL bytes: it looks binary, not a .synth spec",
                     "point synthspec at a UTF-8 text file", line=line)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(path, "S003", "the file is UTF-16 encoded", "save it as UTF-8")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
