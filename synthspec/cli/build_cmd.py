@@ -74,8 +74,13 @@ def run(args) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code="B004")
     options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force)
+    from synthspec.validate import make_record_check
+
+    # Record-level validators run on every finished record: `drop` and `fail` reject it (it is
+    # regenerated with a new sub-seed, the rejection goes to the ledger); `flag` only reports.
+    record_check = make_record_check(spec, policies=("drop", "fail"))
     with open_backend(spec.model) as backend:
-        result = run_build(spec, backend, options, record_check=None)
+        result = run_build(spec, backend, options, record_check=record_check)
     tokens = f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens"
     if result.interrupted:
         print(f"interrupted: {result.written}/{result.total} records are safely in {out}.\n"
@@ -89,4 +94,34 @@ def run(args) -> int:
         print(f"warning: {result.failed} record(s) failed every retry (see {result.paths.rejects}); "
               "re-run to try them again", file=sys.stderr)
         return 1
-    return 0
+    return validate_build(spec, out, fmt)
+
+
+def validate_build(spec: Spec, out: Path, fmt: str) -> int:
+    """Dataset-level validation of a finished build: a JSON and an HTML report beside the output.
+
+    Exit code 1 when a validator whose policy is `fail` triggered.
+    """
+    import json
+
+    from synthspec.datafiles import read_table
+    from synthspec.report import render_html
+    from synthspec.validate import run_dataset_validators
+
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        records = pq.read_table(out).to_pylist()
+    else:
+        records = read_table(out, fmt)
+    report = run_dataset_validators(spec, records)
+    report.data_file = str(out)
+    json_path = out.with_name(out.name + ".report.json")
+    html_path = out.with_name(out.name + ".report.html")
+    json_path.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n",
+                         encoding="utf-8")
+    html_path.write_text(render_html(report, records), encoding="utf-8")
+    print(f"validated: {len(report.dropped)} record(s) a `drop` validator would remove, "
+          f"{len(report.flagged)} flagged, {'FAILED' if report.failed else 'no failure'}; "
+          f"report: {html_path}")
+    return 1 if report.failed else 0

@@ -44,6 +44,12 @@ from synthspec.lower.regex import (
 
 STOP = "\n"
 DEFAULT_MAX_WORDS = 200
+# A word is bounded (and must hold a letter or digit): an unbounded word class let the model
+# spend its whole token budget on one run of dashes.
+MAX_WORD_CHARS = 24
+# Words with digits are intersected with the PII exclusion; llguidance's lexer runs out of
+# expressions if their counted repetition is large, so they get a tighter bound.
+MAX_DIGIT_WORD_CHARS = 8
 MAX_GRAMMAR_INCLUDES = 3
 TOKENS_PER_WORD = 2.5  # Gemma 3 tokenizer: 1.2-1.3 tokens/word on the seed texts, p95 1.7, max 2.3
 PATTERN_DEFAULT_CHARS = 64
@@ -177,11 +183,14 @@ def text_grammar(f: TextField, resolved: Resolved) -> Lowered:
     lines = ["%llguidance {}", ""]
     if rules.pii:
         classes = {
-            "ALPHA": _terminal(f"/{word_class(digits=False)}+/", rules.negations),
-            "DIGITS": _terminal(f"/{word_class(digits=False)}*[0-9]{word_class()}*/", [f".*{pii_run()}.*"] + rules.negations),
+            "ALPHA": _terminal(f"/{word_class(digits=False)}{{0,3}}[A-Za-z]{word_class(digits=False)}{{0,{MAX_WORD_CHARS}}}/",
+                               rules.negations),
+            "DIGITS": _terminal(f"/{word_class(digits=False)}{{0,3}}[0-9]{word_class()}{{0,{MAX_DIGIT_WORD_CHARS}}}/",
+                                [f".*{pii_run()}.*"] + rules.negations),
         }
     else:
-        classes = {"WORD": _terminal(f"/{word_class()}+/", rules.negations)}
+        classes = {"WORD": _terminal(f"/{word_class()}{{0,3}}[A-Za-z0-9]{word_class()}{{0,{MAX_WORD_CHARS}}}/",
+                                     rules.negations)}
     if not includes and not rules.pii:
         repeat = f'(" " WORD){{{low - 1},{high - 1}}}' if high > 1 else ""
         lines.append(f'start: " " WORD {repeat} "\\n"'.replace("  ", " "))

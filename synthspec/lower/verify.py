@@ -62,8 +62,13 @@ def _check_text(spec: Spec, f: TextField, value: str, values: dict[str, Any]) ->
     for text, _ in resolved.includes:
         if text.lower() not in lowered:
             problems.append(f"{f.name}: does not include {text!r}")
+    # Values the text must include (an order number, say) are not themselves forbidden content:
+    # the grammar lets them through, so the re-check must too.
+    without_includes = value
+    for text, _ in resolved.includes:
+        without_includes = re.sub(re.escape(text), " ", without_includes, flags=re.IGNORECASE)
     for item in resolved.forbidden:
-        hits = forbidden_hits(item, value)
+        hits = forbidden_hits(item, without_includes if item.kind == "class" else value)
         if hits:
             what = "personal data" if item.kind == "class" else f"`{item.name}`"
             problems.append(f"{f.name}: contains {what}: {', '.join(repr(h) for h in hits[:3])}")
