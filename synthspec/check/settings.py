@@ -27,6 +27,7 @@ MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
     "top_p": ((int, float), 0.0, 1.0),
     "top_k": (int, 1, 1_000_000),
     "max_tokens": (int, 1, 1_000_000),
+    "repeat_penalty": ((int, float), 1.0, 2.0),
 }
 
 

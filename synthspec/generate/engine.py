@@ -370,7 +370,7 @@ class Engine:
                 item.seeds[name] = seed
                 budget = min(fp.max_tokens, model.max_tokens) if model.max_tokens else fp.max_tokens
                 requests.append(GenRequest(fp.prompt, fp.grammar, budget, seed, model.temperature, model.top_p,
-                                           model.top_k))
+                                           model.top_k, model.repeat_penalty))
             results = self.backend.generate(requests)
             retry = []
             for item, request, result in zip(todo, requests, results, strict=True):

@@ -289,6 +289,8 @@ class _Emitter:
 
 def lark_to_gbnf(grammar: str) -> str:
     """GBNF text equivalent to a Lark grammar of the supported subset (start rule → root)."""
+    # `%llguidance {...}` options tune llguidance only; they have no GBNF meaning.
+    grammar = "\n".join(line for line in grammar.splitlines() if not line.lstrip().startswith("%llguidance"))
     rules = _LarkParser(grammar).rules()
     if "start" not in rules:
         raise Untranslatable("grammar has no start rule")

@@ -265,6 +265,8 @@ class ModelSpec(Frozen):
     top_p: float = 0.95
     top_k: int | None = None
     max_tokens: int | None = None
+    # A small base model loops on its own phrases; a mild penalty on repeated tokens keeps texts varied.
+    repeat_penalty: float = 1.1
 
 
 class OutputSpec(Frozen):

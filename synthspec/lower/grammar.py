@@ -46,12 +46,15 @@ STOP = "\n"
 DEFAULT_MAX_WORDS = 200
 # A word is bounded (and must hold a letter or digit): an unbounded word class let the model
 # spend its whole token budget on one run of dashes.
-MAX_WORD_CHARS = 24
+MAX_WORD_CHARS = 16
 # Words with digits are intersected with the PII exclusion; llguidance's lexer runs out of
 # expressions if their counted repetition is large, so they get a tighter bound.
 MAX_DIGIT_WORD_CHARS = 8
 MAX_GRAMMAR_INCLUDES = 3
-TOKENS_PER_WORD = 2.5  # Gemma 3 tokenizer: 1.2-1.3 tokens/word on the seed texts, p95 1.7, max 2.3
+# Gemma 3 tokenizer: 1.2-1.3 tokens/word on the seed texts, p95 1.7, max 2.3.  The budget must hold the
+# longest text the grammar allows from any model, including a weak one spelling out odd words
+# piecewise, so it is set well above that: an unused budget costs nothing.
+TOKENS_PER_WORD = 5
 PATTERN_DEFAULT_CHARS = 64
 _INC_PREFIX = "[\"(]?"
 _INC_SUFFIX = "[,.;:!?\")]{0,2}"

@@ -25,6 +25,7 @@ class GenRequest:
     temperature: float = 0.8
     top_p: float = 0.95
     top_k: int | None = None
+    repeat_penalty: float = 1.0
 
 
 @dataclass(frozen=True)

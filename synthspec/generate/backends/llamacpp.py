@@ -215,6 +215,7 @@ class LlamaCppBackend(Backend):
             temperature=request.temperature,
             top_p=request.top_p,
             top_k=request.top_k or 0,
+            repeat_penalty=request.repeat_penalty,
             seed=request.seed,
         )
         self.llm.reset()
@@ -239,6 +240,7 @@ class LlamaCppBackend(Backend):
                 temperature=request.temperature,
                 top_p=request.top_p,
                 top_k=request.top_k or 0,
+                repeat_penalty=request.repeat_penalty,
                 seed=request.seed,
             )
         except ValueError as exc:  # llama.cpp: prompt + budget exceed the context window

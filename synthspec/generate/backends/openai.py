@@ -126,6 +126,7 @@ class OpenAIBackend(Backend):
             "temperature": request.temperature,
             "top_p": request.top_p,
             "seed": request.seed,
+            "repeat_penalty": request.repeat_penalty,
         }
         if request.top_k:
             body["top_k"] = request.top_k

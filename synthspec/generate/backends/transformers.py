@@ -108,6 +108,7 @@ class TransformersBackend(Backend):
             "temperature": first.temperature,
             "top_p": first.top_p,
             "top_k": first.top_k or 0,
+            "repetition_penalty": first.repeat_penalty,
             "pad_token_id": self.hf_tokenizer.pad_token_id,
         }
         with torch.inference_mode():
