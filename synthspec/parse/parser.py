@@ -21,7 +21,6 @@ from synthspec.parse.source import Source
 from synthspec.parse.strings import StringEscapeError, unescape_string
 from synthspec.parse.syntax_errors import describe_syntax_error
 
-
 _STRING_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
 
 

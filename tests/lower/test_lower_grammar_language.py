@@ -11,8 +11,8 @@ import pytest
 from lower_ir import make_spec, ticket_spec
 
 from synthspec.ir.model import (
-    ConditionalConstraint,
     Condition,
+    ConditionalConstraint,
     Forbidden,
     Include,
     IntRange,
