@@ -33,7 +33,7 @@ def _load(ctx: CheckContext, spec_file: ast.SpecFile, seen: set[Path], chain: li
             continue
         seen.add(target)
         try:
-            source = read_source(target)
+            source = read_source(shown_path(target))
             imported = parse_source(source)
         except SynthspecError as exc:
             ctx.diagnostics.extend(d for d in exc.diagnostics if d.line is not None)
