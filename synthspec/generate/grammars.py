@@ -76,9 +76,21 @@ def _bad_grammar(grammar: str, message: str) -> SynthspecError:
     )
 
 
+def parser_limits() -> llguidance.LLParserLimits:
+    """Parser limits for our grammars.
+
+    Text grammars unroll word positions into rules (to count words and place included values), so
+    computing one token mask over Gemma's 262k vocabulary can visit more Earley items than
+    llguidance's default step limit of 50,000; at the limit the matcher errors and the row ends
+    early (seen as truncated texts).  Ten times the default keeps a step well under a millisecond
+    budget in practice.
+    """
+    return llguidance.LLParserLimits(step_max_items=500_000)
+
+
 def accepts(grammar: str, text: str) -> bool:
     """True when `text` is a complete sentence of `grammar` (nothing missing, nothing extra)."""
-    matcher = llguidance.LLMatcher(byte_tokenizer(), compile_grammar(grammar), log_level=0)
+    matcher = llguidance.LLMatcher(byte_tokenizer(), compile_grammar(grammar), log_level=0, limits=parser_limits())
     if not matcher.consume_tokens(list(text.encode("utf-8"))):
         return False
     return matcher.is_accepting() and not matcher.is_error()

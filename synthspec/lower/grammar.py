@@ -47,8 +47,9 @@ DEFAULT_MAX_WORDS = 200
 # A word is bounded (and must hold a letter or digit): an unbounded word class let the model
 # spend its whole token budget on one run of dashes.
 MAX_WORD_CHARS = 16
-# Words with digits are intersected with the PII exclusion; llguidance's lexer runs out of
-# expressions if their counted repetition is large, so they get a tighter bound.
+# Words with digits are intersected with the PII exclusion and the forbidden terms; llguidance's
+# lexer runs out of expressions ("too many expressions constructed") when such a word may be long
+# (or unbounded), so they get a tight bound.
 MAX_DIGIT_WORD_CHARS = 8
 MAX_GRAMMAR_INCLUDES = 3
 # Gemma 3 tokenizer: 1.2-1.3 tokens/word on the seed texts, p95 1.7, max 2.3.  The budget must hold the

@@ -18,6 +18,8 @@ from typing import Any
 import llguidance
 from outlines.backends.llguidance import LLGuidanceLogitsProcessor
 
+from synthspec.generate.grammars import parser_limits
+
 _MAX_PRISTINE = 512
 
 
@@ -32,7 +34,7 @@ class MatcherPool:
         """A fresh matcher for `spec` (a deep copy of the cached pristine one)."""
         pristine = self._pristine.get(spec)
         if pristine is None:
-            pristine = llguidance.LLMatcher(self.tokenizer, spec, log_level=0)
+            pristine = llguidance.LLMatcher(self.tokenizer, spec, log_level=0, limits=parser_limits())
             self._pristine[spec] = pristine
             if len(self._pristine) > _MAX_PRISTINE:
                 self._pristine.popitem(last=False)
