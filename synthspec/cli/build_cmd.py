@@ -1,7 +1,10 @@
 """`synthspec build SPEC`: generate (or resume) the dataset a spec describes.
 
 Re-running the same command resumes: finished records are kept and only the
-missing ones are generated.  A build whose spec, seed, count or model changed
+missing ones are generated.  Record-level validators reject records as they
+are made; dataset-level validators with policy `drop` (duplicates, seed
+copies, contamination, ...) run once the set is complete, and what they drop
+is regenerated, so the requested count holds.  A build whose spec, seed, count or model changed
 is refused (mixing two builds in one file breaks reproducibility) unless
 `--force`.  Ctrl-C flushes what is finished, says how to resume, exits 130.
 """
@@ -79,8 +82,9 @@ def run(args) -> int:
     # Record-level validators run on every finished record: `drop` and `fail` reject it (it is
     # regenerated with a new sub-seed, the rejection goes to the ledger); `flag` only reports.
     record_check = make_record_check(spec, policies=("drop", "fail"))
+    dataset_check = DropCheck(spec)
     with open_backend(spec.model) as backend:
-        result = run_build(spec, backend, options, record_check=record_check)
+        result = run_build(spec, backend, options, record_check=record_check, dataset_check=dataset_check)
     tokens = f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens"
     if result.interrupted:
         print(f"interrupted: {result.written}/{result.total} records are safely in {out}.\n"
@@ -88,19 +92,53 @@ def run(args) -> int:
               + (f" --out {args.out}" if args.out else ""), file=sys.stderr)
         return 130
     kept = f" ({result.kept} kept from an earlier run)" if result.kept else ""
+    dropped = (f"; {result.dropped} dropped by dataset validators and regenerated"
+               if result.dropped else "")
     print(f"built {result.written}/{result.total} records{kept} → {out} in {result.seconds:.1f}s; "
-          f"{result.rejected} rejected generations; {tokens}")
+          f"{result.rejected} rejected generations{dropped}; {tokens}")
     if result.failed:
-        print(f"warning: {result.failed} record(s) failed every retry (see {result.paths.rejects}); "
-              "re-run to try them again", file=sys.stderr)
+        print(f"warning: {result.failed} record(s) failed every retry or stayed dropped "
+              f"(see {result.paths.rejects}); re-run to try them again", file=sys.stderr)
         return 1
-    return validate_build(spec, out, fmt)
+    return validate_build(spec, out, fmt, dataset_check.last_clean_report)
 
 
-def validate_build(spec: Spec, out: Path, fmt: str) -> int:
+class DropCheck:
+    """The build's dataset check: dataset-level validators, whose `drop` findings remove records.
+
+    It keeps the report of its last run when that run dropped nothing: that is
+    the report of the final dataset, so the build need not validate it twice.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        from synthspec.validate.runner import load_seeds
+
+        self.spec = spec
+        self.seeds = load_seeds(spec)
+        self.last_clean_report = None
+
+    def __call__(self, records: list[dict]) -> dict[int, list]:
+        from synthspec.generate import Rejection
+        from synthspec.validate import run_dataset_validators
+
+        report = run_dataset_validators(self.spec, records, self.seeds)
+        verdicts: dict[int, list] = {}
+        for run in report.runs:
+            if run.policy != "drop" or run.status != "triggered":
+                continue
+            for finding in run.errors:
+                if finding.record_index is not None:
+                    verdicts.setdefault(finding.record_index, []).append(
+                        Rejection(run.name, finding.message, finding.field))
+        self.last_clean_report = None if verdicts else report
+        return verdicts
+
+
+def validate_build(spec: Spec, out: Path, fmt: str, report=None) -> int:
     """Dataset-level validation of a finished build: a JSON and an HTML report beside the output.
 
-    Exit code 1 when a validator whose policy is `fail` triggered.
+    `report` is the dataset check's report of these very records, when there is
+    one.  Exit code 1 when a validator whose policy is `fail` triggered.
     """
     import json
 
@@ -114,7 +152,8 @@ def validate_build(spec: Spec, out: Path, fmt: str) -> int:
         records = pq.read_table(out).to_pylist()
     else:
         records = read_table(out, fmt)
-    report = run_dataset_validators(spec, records)
+    if report is None or report.record_count != len(records):
+        report = run_dataset_validators(spec, records)
     report.data_file = str(out)
     json_path = out.with_name(out.name + ".report.json")
     html_path = out.with_name(out.name + ".report.html")

@@ -3,8 +3,9 @@
 Public surface (what the orchestrator and CLI call):
 
 - `open_backend(model: ModelSpec, *, backend=None, ref=None) -> Backend`
-- `run_build(spec, backend, options: BuildOptions, record_check=None) -> BuildResult`
+- `run_build(spec, backend, options: BuildOptions, record_check=None, dataset_check=None) -> BuildResult`
 - `Rejection(validator, message, field=None)`: what an injected `record_check` returns
+- `DatasetCheck`: records in index order -> {position: [Rejection]}; those records are removed and regenerated
 """
 
 from synthspec.generate.backends import (
@@ -15,7 +16,15 @@ from synthspec.generate.backends import (
     GenResult,
     open_backend,
 )
-from synthspec.generate.engine import BuildOptions, BuildPaths, BuildResult, RecordCheck, Rejection, run_build
+from synthspec.generate.engine import (
+    BuildOptions,
+    BuildPaths,
+    BuildResult,
+    DatasetCheck,
+    RecordCheck,
+    Rejection,
+    run_build,
+)
 
 __all__ = [
     "BACKENDS",
@@ -24,6 +33,7 @@ __all__ = [
     "BuildOptions",
     "BuildPaths",
     "BuildResult",
+    "DatasetCheck",
     "GenRequest",
     "GenResult",
     "RecordCheck",

@@ -11,6 +11,15 @@ A generation that runs out of budget, does not parse, fails the post-check or
 the injected `record_check` is written to the rejects ledger and retried with
 a new derived seed (bounded).  Finished batches are appended to the journal
 (the source of truth) and the output, fsynced; the manifest pins the build.
+
+Once every record exists, the injected `dataset_check` (dataset-level
+validators with policy `drop`, e.g. near-duplicates) may remove records.  Each
+removal is a `drop` line in the journal and a line in the rejects ledger; the
+removed indices are regenerated with fresh derived seeds (their "generation"
+is the number of drops so far), and the check runs again, a bounded number of
+passes, so the requested count still holds.  Replaying the journal in file
+order restores the same state after a crash, so resumed and uninterrupted
+builds agree record for record.
 """
 
 from __future__ import annotations
@@ -49,6 +58,8 @@ class Rejection:
 
 
 RecordCheck = Callable[[dict[str, Any]], list[Rejection]]
+# The whole dataset (records in index order) -> rejections by position in that list.
+DatasetCheck = Callable[[list[dict[str, Any]]], dict[int, list[Rejection]]]
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,7 @@ class BuildOptions:
     force: bool = False
     max_field_attempts: int = 4
     max_record_attempts: int = 3
+    max_dataset_passes: int = 3
 
 
 @dataclass
@@ -101,6 +113,7 @@ class BuildResult:
     completion_tokens: int
     seconds: float
     interrupted: bool = False
+    dropped: int = 0  # records removed by the dataset check (and regenerated when a pass was left)
 
 
 @contextlib.contextmanager
@@ -144,6 +157,7 @@ class _Work:
     completion_tokens: int = 0
     rejected: int = 0
     round: int = 0
+    first_round: int = 0  # > 0 for a record regenerated after a dataset-level drop
     seeds: dict[str, int] = field(default_factory=dict)
     failed: bool = False
 
@@ -175,6 +189,16 @@ def load_seeds(spec: Spec) -> tuple[list[SeedExample], str | None]:
     return examples, file_sha256(src.resolved_path)
 
 
+@dataclass
+class _Tally:
+    """What this run did (for the result and the manifest's run log)."""
+
+    generated: int = 0
+    failed: int = 0
+    rejected: int = 0
+    dropped: int = 0
+
+
 class Engine:
     """Runs one build of `spec` on `backend` into `options.out`."""
 
@@ -185,11 +209,13 @@ class Engine:
         options: BuildOptions,
         record_check: RecordCheck | None = None,
         lowering: ModuleType | None = None,
+        dataset_check: DatasetCheck | None = None,
     ) -> None:
         self.spec = spec
         self.backend = backend
         self.options = options
         self.record_check = record_check
+        self.dataset_check = dataset_check
         self.lower = lowering or _lowering()
         self.paths = BuildPaths(Path(options.out))
         self.batch_size = max(1, options.batch_size or backend.preferred_batch)
@@ -202,6 +228,10 @@ class Engine:
         self.rejects = AppendFile(self.paths.rejects)
         self.order = list(self.lower.field_order(spec))
         self.technique = load_technique(spec, self.seed_examples)
+        # The build's state, rebuilt from the journal on every run:
+        self.live: dict[int, dict[str, Any]] = {}  # index -> the journal entry of its current record
+        self.drops: dict[int, int] = {}  # index -> how often the dataset check removed its record
+        self.spent: list[dict[str, Any]] = []  # every record entry ever journaled (tokens are spent once)
         model = backend.identity
         self.provenance_base = {
             "spec_hash": self.identity["spec_hash"],
@@ -215,7 +245,7 @@ class Engine:
     # ------------------------------------------------------------ setup
 
     def _prepare(self) -> list[dict[str, Any]]:
-        """Resume or start over; returns the journal entries kept."""
+        """Resume or start over; returns the journal (record and drop entries) in file order."""
         previous = self.manifest.load()
         existing = [p for p in self.paths.all() if p.exists()]
         if self.options.force:
@@ -235,7 +265,29 @@ class Engine:
             self.batch_size = previous["batch_size"]  # same batches as before → same records
         entries = read_jsonl_tail_safe(self.paths.journal)
         read_jsonl_tail_safe(self.paths.rejects)  # cut a torn tail so the ledger stays parseable
-        return [entry for entry in entries if isinstance(entry.get("index"), int) and "record" in entry]
+        return [e for e in entries if isinstance(e.get("index"), int) and ("record" in e or "dropped" in e)]
+
+    def _replay(self, journal: list[dict[str, Any]], by_index: dict[int, RecordPlan]) -> None:
+        """Rebuild the live records, drop counts and technique state from the journal, in file order.
+
+        File order is the order records were accepted in, so a technique with
+        state (e.g. a growing example pool) sees exactly what it saw before.
+        """
+        for entry in journal:
+            index = entry["index"]
+            if index not in by_index:
+                continue
+            if "dropped" in entry:
+                self.live.pop(index, None)
+                self.drops[index] = self.drops.get(index, 0) + 1
+                continue
+            self.spent.append(entry)
+            self.live[index] = entry
+            record = entry["record"]
+            self.technique.on_accept(by_index[index], {k: v for k, v in record.items() if k != PROVENANCE})
+
+    def _records(self) -> list[dict[str, Any]]:
+        return [self.live[i]["record"] for i in sorted(self.live)]
 
     # ------------------------------------------------------------ run
 
@@ -244,68 +296,111 @@ class Engine:
         journal = self._prepare()
         plans = list(self.technique.plan(list(self.lower.plan_records(self.spec, self.seed_examples))))
         by_index = {p.index: p for p in plans}
-        unique = {entry["index"]: entry for entry in journal if entry["index"] in by_index}
-        kept = [unique[i] for i in sorted(unique)]
-        done = set(unique)
-        for entry in kept:  # restore technique state (e.g. a growing example pool) in index order
-            record = entry["record"]
-            self.technique.on_accept(by_index.get(entry["index"]),
-                                     {k: v for k, v in record.items() if k != PROVENANCE})
-        missing = [p for p in plans if p.index not in done]
-        records = [entry["record"] for entry in kept]
-        if self.options.format != "parquet" and (kept or self.paths.out.exists()):
-            self.writer.rewrite(records)  # drops a torn tail and anything the journal does not vouch for
-        self._save_manifest(kept, "running", 0.0, 0)
-        batches: dict[int, list[RecordPlan]] = {}
-        for plan in missing:
-            batches.setdefault(plan.index // self.batch_size, []).append(plan)
-        generated = failed = rejected = 0
+        self._replay(journal, by_index)
+        kept = len(self.live)
+        if self.options.format != "parquet" and (self.live or self.paths.out.exists()):
+            self.writer.rewrite(self._records())  # drops a torn tail and anything the journal does not vouch for
+        self._save_manifest("running", 0.0, _Tally())
+        tally = _Tally()
         interrupted = False
-        entries = list(kept)
         show = wants_progress(self.options.progress)
-        with BuildProgress(show, total=len(plans), done=len(kept)) as progress:
+        with BuildProgress(show, total=len(plans), done=kept) as progress:
             try:
-                for key in sorted(batches):
-                    finished, lost, n_rejected = self._run_batch(batches[key])
-                    with deferred_interrupt():  # a batch is written whole, or not at all
-                        self.journal.append_lines(finished)
-                        entries.extend(finished)
-                        self.writer.append([e["record"] for e in finished])
-                    generated += len(finished)
-                    failed += lost
-                    rejected += n_rejected
-                    elapsed = max(time.monotonic() - started, 1e-9)
-                    progress.advance(len(finished), n_rejected, 60.0 * generated / elapsed)
+                self._generate([p for p in plans if p.index not in self.live], tally, progress, started)
+                if self.dataset_check is not None and not tally.failed:
+                    self._dataset_passes(by_index, tally, progress, started)
             except KeyboardInterrupt:
                 interrupted = True
         seconds = time.monotonic() - started
-        entries.sort(key=lambda e: e["index"])
-        if self.options.format == "parquet":
-            self.writer.rewrite([e["record"] for e in entries])
-        status = "interrupted" if interrupted else ("complete" if len(entries) == len(plans) else "incomplete")
-        totals = self._save_manifest(entries, status, seconds, failed)
+        if self.options.format == "parquet" or tally.dropped:
+            self.writer.rewrite(self._records())  # index order, whatever order regeneration appended in
+        complete = len(self.live) == len(plans)
+        status = "interrupted" if interrupted else ("complete" if complete else "incomplete")
+        totals = self._save_manifest(status, seconds, tally)
         return BuildResult(
             paths=self.paths,
             total=len(plans),
-            written=len(entries),
-            kept=len(kept),
-            generated=generated,
-            failed=failed,
-            rejected=rejected,
+            written=len(self.live),
+            kept=kept,
+            generated=tally.generated,
+            failed=tally.failed,
+            rejected=tally.rejected,
             prompt_tokens=totals["prompt_tokens"],
             completion_tokens=totals["completion_tokens"],
             seconds=seconds,
             interrupted=interrupted,
+            dropped=tally.dropped,
         )
 
-    def _save_manifest(self, entries: list[dict[str, Any]], status: str, seconds: float, failed: int) -> dict:
+    def _generate(self, missing: list[RecordPlan], tally: _Tally, progress: BuildProgress, started: float) -> None:
+        """Generate the missing records batch by batch, each batch journaled and written whole."""
+        batches: dict[int, list[RecordPlan]] = {}
+        for plan in missing:
+            batches.setdefault(plan.index // self.batch_size, []).append(plan)
+        for key in sorted(batches):
+            finished, lost, n_rejected = self._run_batch(batches[key])
+            with deferred_interrupt():  # a batch is written whole, or not at all
+                self.journal.append_lines(finished)
+                for entry in finished:
+                    self.live[entry["index"]] = entry
+                self.spent.extend(finished)
+                self.writer.append([e["record"] for e in finished])
+            tally.generated += len(finished)
+            tally.failed += lost
+            tally.rejected += n_rejected
+            elapsed = max(time.monotonic() - started, 1e-9)
+            progress.advance(len(finished), n_rejected, 60.0 * tally.generated / elapsed)
+
+    def _dataset_passes(self, by_index: dict[int, RecordPlan], tally: _Tally, progress: BuildProgress,
+                        started: float) -> None:
+        """Run the dataset check; remove what it drops and regenerate it, up to `max_dataset_passes` times.
+
+        The last pass only removes: a record still dropped then is left out
+        (the build is `incomplete`, and re-running it tries again), because a
+        record a `drop` validator refused must not reach the output.
+        """
+        assert self.dataset_check is not None
+        for pass_ in range(self.options.max_dataset_passes + 1):
+            ordered = sorted(self.live)
+            verdicts = self.dataset_check([self.live[i]["record"] for i in ordered])
+            if not verdicts:
+                return
+            removed = {ordered[position]: problems for position, problems in sorted(verdicts.items())
+                       if 0 <= position < len(ordered)}
+            with deferred_interrupt():  # the journal, the ledger and the output agree at every moment
+                for index, problems in removed.items():
+                    record = self.live.pop(index)["record"]
+                    self.drops[index] = self.drops.get(index, 0) + 1
+                    self.rejects.append_lines([{
+                        "index": index, "field": p.field, "round": record[PROVENANCE].get("round"),
+                        "seed": None, "stage": "dataset", "validator": p.validator, "reason": p.message,
+                        "raw": {k: record.get(k) for k in self.columns},
+                    } for p in problems])
+                    self.journal.append_lines([{
+                        "index": index, "dropped": self.drops[index],
+                        "validators": sorted({p.validator for p in problems}),
+                    }])
+                self.writer.rewrite(self._records())
+            tally.dropped += len(removed)
+            progress.advance(-len(removed), 0, 0.0)
+            if pass_ == self.options.max_dataset_passes:
+                tally.failed += len(removed)
+                return
+            self._generate([by_index[i] for i in removed], tally, progress, started)
+            if tally.failed:
+                return
+
+    def _save_manifest(self, status: str, seconds: float, tally: _Tally) -> dict:
         previous = self.manifest.load() if self.paths.manifest.exists() else None
         runs = list((previous or {}).get("runs", []))
         if status != "running":
-            runs.append({"seconds": round(seconds, 3), "status": status, "failed": failed})
+            runs.append({"seconds": round(seconds, 3), "status": status, "failed": tally.failed,
+                         "dropped_by_dataset_check": tally.dropped})
+        # Tokens of every record ever generated, dropped ones included, each counted once (the
+        # journal holds a record's tokens once, so resuming never double-counts them).
         totals = {
-            "prompt_tokens": sum(int(e.get("prompt_tokens", 0)) for e in entries),
-            "completion_tokens": sum(int(e.get("completion_tokens", 0)) for e in entries),
+            "prompt_tokens": sum(int(e.get("prompt_tokens", 0)) for e in self.spent),
+            "completion_tokens": sum(int(e.get("completion_tokens", 0)) for e in self.spent),
         }
         self.manifest.save({
             "manifest_version": MANIFEST_VERSION,
@@ -313,9 +408,10 @@ class Engine:
             "status": status,
             "format": self.options.format,
             "batch_size": self.batch_size,
-            "counts": {"requested": self.spec.count, "written": len(entries)},
+            "counts": {"requested": self.spec.count, "written": len(self.live),
+                       "dropped_by_dataset_check": sum(self.drops.values())},
             "tokens": totals,
-            "generation_seconds": round(sum(float(e.get("seconds", 0.0)) for e in entries), 3),
+            "generation_seconds": round(sum(float(e.get("seconds", 0.0)) for e in self.spent), 3),
             "runs": runs,
             "technique": {"name": self.spec.technique.name, "report": _jsonable(self.technique.report)},
         })
@@ -326,11 +422,12 @@ class Engine:
     def _run_batch(self, plans: Sequence[RecordPlan]) -> tuple[list[dict[str, Any]], int, int]:
         """Generate every record of a batch; returns (journal entries, records given up, rejections)."""
         started = time.monotonic()
-        work = [_Work(plan) for plan in plans]
+        regen = self.options.max_record_attempts  # a regenerated record's rounds follow its earlier ones
+        work = [_Work(plan, first_round=self.drops.get(plan.index, 0) * regen) for plan in plans]
         pending = list(work)
         for round_ in range(self.options.max_record_attempts):
             for item in pending:
-                item.round = round_
+                item.round = item.first_round + round_
                 item.values = {**item.plan.sampled, **self.technique.fixed(item.plan)}
                 item.seeds = {}
             active = list(pending)
@@ -449,6 +546,7 @@ def run_build(
     options: BuildOptions,
     record_check: RecordCheck | None = None,
     lowering: ModuleType | None = None,
+    dataset_check: DatasetCheck | None = None,
 ) -> BuildResult:
     """Build (or resume) the dataset of `spec` with `backend`; see `Engine`."""
-    return Engine(spec, backend, options, record_check, lowering).run()
+    return Engine(spec, backend, options, record_check, lowering, dataset_check).run()

@@ -47,7 +47,8 @@ def test_build_writes_valid_records_with_provenance(tmp_path, mini_spec, tiny_ba
         assert set(prov["field_seeds"]) == {"code", "note"}
     manifest = json.loads(result.paths.manifest.read_text())
     journal = read_jsonl_tail_safe(result.paths.journal)
-    assert manifest["status"] == "complete" and manifest["counts"] == {"requested": 6, "written": 6}
+    assert manifest["status"] == "complete" and manifest["counts"] == {"requested": 6, "written": 6,
+                                                                "dropped_by_dataset_check": 0}
     assert manifest["tokens"]["completion_tokens"] == sum(e["completion_tokens"] for e in journal) > 0
     assert manifest["identity"]["seed"] == 11
 
