@@ -79,9 +79,10 @@ def run(args) -> int:
     options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force)
     from synthspec.validate import make_record_check
 
-    # Record-level validators run on every finished record: `drop` and `fail` reject it (it is
-    # regenerated with a new sub-seed, the rejection goes to the ledger); `flag` only reports.
-    record_check = make_record_check(spec, policies=("drop", "fail"))
+    # Record-level validators run on every finished record: `drop` rejects it (it is regenerated
+    # with new derived seeds, the rejection goes to the ledger); `fail` logs it and stops the
+    # build; `flag` only reports.
+    record_check = engine_record_check(make_record_check(spec, policies=("drop", "fail")))
     dataset_check = DropCheck(spec)
     with open_backend(spec.model) as backend:
         result = run_build(spec, backend, options, record_check=record_check, dataset_check=dataset_check)
@@ -101,6 +102,16 @@ def run(args) -> int:
               f"(see {result.paths.rejects}); re-run to try them again", file=sys.stderr)
         return 1
     return validate_build(spec, out, fmt, dataset_check.last_clean_report)
+
+
+def engine_record_check(check):
+    """The validators' record check in the engine's terms (a `fail` policy stops the build)."""
+    from synthspec.generate import Rejection
+
+    def run_check(record: dict) -> list:
+        return [Rejection(r.validator, r.message, r.field, stop=r.policy == "fail") for r in check(record)]
+
+    return run_check
 
 
 class DropCheck:

@@ -50,11 +50,17 @@ from synthspec.lower.plan import RecordPlan
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a finished record was refused (returned by an injected record check)."""
+    """Why a finished record was refused (returned by an injected record check).
+
+    `stop` marks a rejection by a validator whose policy is `fail`: the record
+    goes to the ledger like any other, then the build stops (records already
+    written stay; re-running resumes).
+    """
 
     validator: str
     message: str
     field: str | None = None
+    stop: bool = False
 
 
 RecordCheck = Callable[[dict[str, Any]], list[Rejection]]
@@ -311,6 +317,9 @@ class Engine:
                     self._dataset_passes(by_index, tally, progress, started)
             except KeyboardInterrupt:
                 interrupted = True
+            except SynthspecError:
+                self._save_manifest("failed", time.monotonic() - started, tally)
+                raise
         seconds = time.monotonic() - started
         if self.options.format == "parquet" or tally.dropped:
             self.writer.rewrite(self._records())  # index order, whatever order regeneration appended in
@@ -511,6 +520,14 @@ class Engine:
         for problem in problems:
             self._reject(item, problem.field, problem.validator, problem.message,
                          {k: item.values.get(k) for k in self.columns}, None)
+        fatal = next((p for p in problems if p.stop), None)
+        if fatal is not None:
+            raise SynthspecError(
+                f"validator {fatal.validator!r} (policy fail) rejected record {item.plan.index}: {fatal.message}",
+                code="V004",
+                hint=f"the record is in {self.paths.rejects}; the records already written stay in {self.paths.out}. "
+                     "Change the spec (or the validator's policy to drop/flag) and re-run to resume",
+            )
         return not problems
 
     def _reject(self, item: _Work, name: str | None, validator: str, reason: str, raw: Any, seed: int | None) -> None:

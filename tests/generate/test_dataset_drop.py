@@ -100,3 +100,21 @@ def test_a_drop_that_cannot_be_satisfied_ends_incomplete_and_keeps_duplicates_ou
     assert _build(out, tiny_model_dir, "--count", "7", "--seed", "2") == 1
     again = [r["letter"] for r in _jsonl(out)]
     assert len(again) == len(set(again))
+
+
+def test_a_record_validator_with_policy_fail_logs_the_record_and_stops_the_build(tmp_path, tiny_model_dir,
+                                                                                capsys):
+    spec = tmp_path / "strict.synth"
+    text = Path(LETTERS).read_text(encoding="utf-8")
+    # every letter is forbidden, so the first finished record stops the build
+    spec.write_text(text.replace('validate dedup(fields = ["letter"], near = false, semantic = false) drop',
+                                 'validate forbidden(patterns = ["[A-F]"], fields = ["letter"]) fail'),
+                    encoding="utf-8")
+    out = tmp_path / "strict.jsonl"
+    code = main(["build", str(spec), "--out", str(out), "--backend", "transformers", "--model", str(tiny_model_dir),
+                 "--progress", "off"])
+    err = capsys.readouterr().err
+    assert code == 1 and "V004" in err and "policy fail" in err and "Traceback" not in err
+    rejects = _jsonl(_side(out, ".rejects.jsonl"))
+    assert rejects and rejects[0]["validator"] == "forbidden" and rejects[0]["raw"]["letter"]
+    assert json.loads(_side(out, ".manifest.json").read_text())["status"] == "failed"
