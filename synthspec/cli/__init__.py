@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "synthspec.cli.validate_cmd",
     "synthspec.cli.plugins_cmd",
     "synthspec.cli.review_cmd",
+    "synthspec.cli.release_cmd",
+    "synthspec.cli.combine_cmd",
 )
 
 
