@@ -466,7 +466,8 @@ class Engine:
                                                  self.seed_examples)
                  for item in active}
         todo = list(active)
-        for attempt in range(self.options.max_field_attempts):
+        attempts = max(self.options.max_field_attempts, int(getattr(self.technique, "field_attempts", 0) or 0))
+        for attempt in range(attempts):
             if not todo:
                 break
             requests = []
@@ -484,13 +485,22 @@ class Engine:
                 item.completion_tokens += result.completion_tokens
                 reason = "truncated: the token budget ran out before the grammar could stop" \
                     if result.truncated else None
+                validator = "grammar"
                 if reason is None:
                     try:
-                        item.values[name] = self.lower.parse_value(spec, name, result.text)
+                        value = self.lower.parse_value(spec, name, result.text)
                     except (ValueError, TypeError, SynthspecError) as exc:
                         reason = f"unparseable: {exc}"
+                    else:
+                        # a technique may refuse one field at once (a paraphrase that copies its source),
+                        # so only that field is decoded again, not the whole record
+                        problems = self.technique.accept_field(item.plan, name, value, dict(item.values))
+                        if problems:
+                            validator, reason = f"technique:{self.technique.name}", "; ".join(problems)
+                        else:
+                            item.values[name] = value
                 if reason is not None:
-                    self._reject(item, name, "grammar", reason, result.text, request.seed)
+                    self._reject(item, name, validator, reason, result.text, request.seed)
                     retry.append(item)
             todo = retry
         for item in todo:

@@ -17,9 +17,9 @@ from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import PatternField, Spec, TextField
 from synthspec.lower.constraints import Resolved, holds, resolve
 from synthspec.lower.derive import derive
-from synthspec.lower.grammar import STOP, Lowered, notes_for, pattern_grammar, text_grammar
+from synthspec.lower.grammar import STOP, Lowered, narrowed, notes_for, pattern_grammar, text_grammar
 from synthspec.lower.order import field_order, layout_order
-from synthspec.lower.plan import FieldPlan, RecordPlan
+from synthspec.lower.plan import WORDS, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
 from synthspec.lower.sampling import sample_columns, sub_seed
 from synthspec.lower.verify import verify_record
@@ -69,12 +69,18 @@ def _lowered_pattern(field: PatternField) -> Lowered:
     return pattern_grammar(field)
 
 
-def lower_field(spec: Spec, name: str, values: dict[str, Any]) -> Lowered:
-    """Grammar, budget and unenforced constraints of field `name` given the record's values so far."""
+def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[int] | None = None) -> Lowered:
+    """Grammar, budget and unenforced constraints of field `name` given the record's values so far.
+
+    `words` narrows a text field's word limits for this one record (a
+    paraphrase keeps its source's length); it never widens them.
+    """
     field = spec.field(name)
     if isinstance(field, PatternField):
         return _lowered_pattern(field)
     if isinstance(field, TextField):
+        if words is not None:
+            field = narrowed(field, int(words[0]), int(words[1]))
         return _lowered_text(field, resolve(spec, name, values))
     raise SynthspecError(Diagnostic(code="L050", message=f"`{name}` is a {field.kind} field, not generated",
                                     hint="only pattern and text fields are decoded by the model"))
@@ -84,7 +90,7 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
                seeds: Sequence[SeedExample] = ()) -> FieldPlan:
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
-    lowered = lower_field(spec, name, known)
+    lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name))
     prompt = render_prompt(spec, name, record, known, seeds)
     return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
                      stop=STOP, unenforced=tuple(lowered.unenforced))

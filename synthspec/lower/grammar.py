@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 
 from synthspec.diagnostics import Diagnostic, SynthspecError
-from synthspec.ir.model import Forbidden, PatternField, Spec, TextField
+from synthspec.ir.model import Forbidden, IntRange, PatternField, Spec, TextField
 from synthspec.lower.constraints import Resolved, terms_of
 from synthspec.lower.regex import (
     NOT_WORD,
@@ -80,6 +80,14 @@ def word_bounds(f: TextField) -> tuple[int, int]:
     if f.chars is not None:
         return 1, max(1, (f.chars.max + 1) // 2)
     return 1, DEFAULT_MAX_WORDS
+
+
+def narrowed(f: TextField, low: int, high: int) -> TextField:
+    """`f` with its word limits narrowed to [low, high] (clamped into its own limits, never widened)."""
+    own_low, own_high = word_bounds(f)
+    low = min(max(low, own_low), own_high)
+    high = max(min(high, own_high), low)
+    return f.model_copy(update={"words": IntRange(min=low, max=high)})
 
 
 def text_budget(max_words: int, includes: list[str]) -> int:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# RecordPlan.extra key: {text field: (min words, max words)} narrowing that field for this record only.
+WORDS = "words"
+
 
 @dataclass(frozen=True)
 class RecordPlan:

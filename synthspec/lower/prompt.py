@@ -148,6 +148,12 @@ def _user_template(spec: Spec) -> jinja2.Template | None:
                                         line=exc.lineno)) from None
 
 
+def _text_lines(spec: Spec, values: dict[str, Any]) -> list[dict[str, str]]:
+    """`{label, value}` lines of the text fields in `values` (other keys ignored)."""
+    return [{"label": label(k), "value": one_line(v)} for k, v in values.items()
+            if k in spec.field_names and spec.field(k).kind == "text" and v not in (None, "")]
+
+
 def render_prompt(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any],
                   seeds: Sequence[SeedExample]) -> str:
     """The prompt that precedes field `name` of `record` (ends with `Label:`, no trailing space)."""
@@ -162,11 +168,16 @@ def render_prompt(spec: Spec, name: str, record: RecordPlan, values: dict[str, A
     for key in ("source", "original"):
         source = context.get(key)
         if isinstance(source, dict):
-            original += [{"label": label(k), "value": one_line(v)} for k, v in source.items()
-                         if k in spec.field_names and spec.field(k).kind == "text" and v not in (None, "")]
+            original += _text_lines(spec, source)
+    demonstrations = [
+        {"original": _text_lines(spec, demo.get("original") or {}), "result": _text_lines(spec, demo.get("result") or {})}
+        for demo in context.get("demonstrations") or [] if isinstance(demo, dict)
+    ]
     variables = {
-        "header": header(spec), "examples": examples, "original": original,
-        "record": record_lines(spec, values, name), "target": label(name),
+        "header": header(spec), "examples": examples, "demonstrations": demonstrations, "original": original,
+        # a rewrite (paraphrase) shows original → rewrite pairs and nothing between the last original
+        # and its target, so the model sees one pattern to continue
+        "record": [] if context.get("rewrite") else record_lines(spec, values, name), "target": label(name),
         "field": name, "values": {k: v for k, v in values.items()}, "context": context,
         "dataset": spec.name, "index": record.index,
     }

@@ -1,10 +1,15 @@
-"""Paraphrase on the real Dolly open_qa seeds: one source per record, copies refused."""
+"""Paraphrase on the real Dolly open_qa seeds: one source per record, copies refused, rewrites demonstrated."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 from synthspec.generate.techniques import get_technique
+from synthspec.generate.techniques.paraphrase import builtin_demonstrations
+from synthspec.lower import plan_field
+from synthspec.lower.plan import WORDS
 from tests.techniques.helpers import plain_plans, spec_and_seeds
 
 
@@ -33,8 +38,55 @@ def test_verbatim_copy_is_refused_for_overlap() -> None:
     technique = get_technique(spec, seeds)
     plan = technique.plan(plain_plans(spec))[0]
     source = plan.extra["context"]["source"]
-    problems = technique.accept(plan, dict(source))
-    assert len(problems) == 2 and all("copies too many words" in p for p in problems)
+    for name, text in source.items():
+        problems = technique.accept_field(plan, name, text, {})
+        assert len(problems) == 1 and "copies too many words" in problems[0]
+
+
+def test_prompt_shows_worked_rewrites_of_the_field_and_never_the_source_as_an_example(monkeypatch) -> None:
+    spec, seeds = spec_and_seeds("paraphrase_dolly", count=6)
+    technique = get_technique(spec, seeds)
+    plans = technique.plan(plain_plans(spec))
+    by_id = {s.id: s for s in seeds}
+
+    def prompt(plan, name, values):
+        context = technique.prompt_context(plan, values)
+        return plan_field(spec, name, dataclasses.replace(plan, extra={**plan.extra, "context": context}),
+                          values, seeds).prompt
+
+    source = by_id[plans[0].extra["source_id"]].values
+    first = prompt(plans[0], "question", {})
+    builtin_originals = {a for a, _ in builtin_demonstrations()}
+    shown = [line.removeprefix("Original question: ") for line in first.splitlines()
+             if line.startswith("Original question: ")]
+    assert len(shown) == 4 and sum(s in builtin_originals for s in shown) == 3  # 3 demos, then the source
+    assert first.endswith(f"Original question: {' '.join(source['question'].split())}\nQuestion:")
+    assert "Answer:" not in first and "Original answer" not in first  # one pattern per prompt
+
+    # once rewrites are accepted they are the demonstrations (never a rewrite of the record's own source)
+    technique.on_accept(plans[1], {"question": "Which book suits a long flight?", "answer": "A thick novel."})
+    later = prompt(plans[2], "answer", {"question": "x"})
+    assert "Original answer: " + " ".join(by_id[plans[1].extra["source_id"]].values["answer"].split()) in later
+    assert "Answer: A thick novel." in later and later.endswith("Answer:")
+    own = prompt(plans[1], "answer", {"question": "x"})
+    assert "A thick novel." not in own
+
+
+def test_rewrites_keep_their_source_length() -> None:
+    spec, seeds = spec_and_seeds("paraphrase_dolly", count=4)
+    technique = get_technique(spec, seeds)
+    for plan in technique.plan(plain_plans(spec)):
+        source = plan.extra["context"]["source"]
+        for name, (low, high) in plan.extra[WORDS].items():
+            n = len(source[name].split())
+            assert low <= n <= high and high <= 1.5 * n + 1 and low >= 0.5 * n - 1
+            grammar = plan_field(spec, name, plan, {}, seeds).grammar
+            own = spec.field(name).words
+            low, high = max(low, own.min), min(high, own.max)
+            if "body:" in grammar:  # unrolled word by word: rules r<k> exist for k < high words only
+                assert f"r{high - 1}_" in grammar and f"r{high}_" not in grammar
+            else:
+                assert f"{{{max(low, 1) - 1},{high - 1}}}" in grammar  # the grammar holds the narrowed range
 
 
 @pytest.mark.e2e
@@ -47,6 +99,7 @@ def test_meaning_floor_uses_real_embeddings() -> None:
             "answer": "The fat stored in a camel's hump gives it energy and hydration over many days."}
     off_topic = {"question": "What is the capital city of Australia?",
                  "answer": "Canberra was chosen as a compromise between Sydney and Melbourne."}
-    assert technique.accept(plan, good) == []
-    problems = technique.accept(plan, off_topic)
-    assert len(problems) == 2 and all("drifts from its source" in p for p in problems)
+    for name in ("question", "answer"):
+        assert technique.accept_field(plan, name, good[name], {}) == []
+        problems = technique.accept_field(plan, name, off_topic[name], {})
+        assert len(problems) == 1 and "drifts from its source" in problems[0]

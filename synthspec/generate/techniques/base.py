@@ -10,7 +10,8 @@ points, each a small pure-ish function, so the engine stays one loop:
   which the engine copies instead of decoding;
 * `prompt_context` gives extra prompt variables for one record at decode time
   (the text to paraphrase, rotating few-shot examples from a growing pool);
-* `accept` / `on_accept` filter finished records and grow the pool.
+* `accept_field` refuses one decoded field (only it is decoded again),
+  `accept` / `on_accept` filter finished records and grow the pool.
 
 State lives on the technique object (one per build), built by
 `synthspec.generate.techniques.get_technique(spec, seeds)`.
@@ -72,6 +73,14 @@ class Technique:
     def prompt_context(self, plan: RecordPlan, values: dict[str, Any]) -> dict[str, Any]:
         """Extra prompt variables for this record, given the values decoded so far."""
         return dict(plan.extra.get(CONTEXT, {}))
+
+    # How often one field may be decoded before the record is given up for this round; a technique
+    # whose `accept_field` refuses often asks for more than the engine's default.
+    field_attempts = 0
+
+    def accept_field(self, plan: RecordPlan, name: str, value: Any, values: dict[str, Any]) -> list[str]:
+        """Reasons to refuse one freshly decoded field (empty: keep it); only that field is retried."""
+        return []
 
     def accept(self, plan: RecordPlan, values: dict[str, Any]) -> list[str]:
         """Reasons to refuse a finished record (empty: keep it)."""
