@@ -32,3 +32,6 @@ def test_adversarial_build_anchors_records_on_seeds_the_target_gets_wrong(tmp_pa
         assert anchor in report["anchors"], "each record is written near one of the hardest seeds"
         assert record["intent"] == labels[anchor], "a record keeps its anchor seed's label"
         assert 4 <= len(record["text"].split()) <= 40
+    # the report scores the kept records with the target trained on every seed
+    assert report["records_scored"] == 4 and 0.0 <= report["target_failure_rate"] <= 1.0
+    assert 0.0 < report["target_mean_p_true"] < 1.0

@@ -64,3 +64,22 @@ def test_unknown_target_is_a_clear_error() -> None:
         load_target("no_such_target")
     with pytest.raises(SynthspecError, match="cannot import"):
         load_target("no_such_module_xyz:f")
+
+
+def test_report_scores_the_kept_records_with_the_target_trained_on_every_seed() -> None:
+    spec, seeds = _adversarial_spec()
+    technique = Adversarial(spec, seeds)
+    plans = technique.plan(plain_plans(spec))
+    assert "target_failure_rate" not in technique.report  # nothing kept yet
+    by_label: dict[str, list[str]] = {}
+    for s in seeds:
+        by_label.setdefault(s.values["intent"], []).append(s.values["text"])
+    first, second = sorted(by_label)[:2]
+    # a seed's own text with its own label: the target (trained on it) gets it right;
+    # the same text with another label: the target must fail
+    technique.on_accept(plans[0], {"intent": first, "text": by_label[first][0]})
+    technique.on_accept(plans[1], {"intent": second, "text": by_label[first][0]})
+    report = technique.report
+    assert report["records_scored"] == 2 and report["target_failure_rate"] == 0.5
+    assert 0.0 < report["target_mean_p_true"] < 1.0
+    assert report["anchors"] and report["target"] == "tfidf_lr"  # the plan's figures are still there

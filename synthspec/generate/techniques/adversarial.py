@@ -7,6 +7,12 @@ the `pick` hardest (those below `threshold` if there are enough).  Each record
 is anchored on one hard seed: it takes the seed's label and shows the seed in
 its prompt as the example to write near.  The label field is the first
 category field with seed values, the text the first text field with seed values.
+
+The report says whether it worked: the target, trained on every seed, scores
+the accepted records, and `target_failure_rate` (prediction ≠ the record's
+label) and `target_mean_p_true` sit beside the target's cross-fitted accuracy
+on the seeds.  `bench/techniques_adversarial.py` sets them against records of
+the same spec built without the technique.
 """
 
 from __future__ import annotations
@@ -26,6 +32,18 @@ from synthspec.generate.techniques.targets import Target, load_target
 from synthspec.lower.plan import RecordPlan
 
 FOLDS = 5
+
+
+def failure_stats(target: Target, texts: list[str], labels: list[str], train_texts: list[str],
+                  train_labels: list[str]) -> dict[str, float]:
+    """How the target, trained on the given examples, fares on `texts`: failure rate and mean p(true label)."""
+    if not texts:
+        return {"records_scored": 0}
+    scores = target(texts, train_texts, train_labels)
+    wrong = sum(1 for probs, label in zip(scores, labels, strict=True) if max(probs, key=probs.get) != label)
+    p_true = [float(probs.get(label, 0.0)) for probs, label in zip(scores, labels, strict=True)]
+    return {"records_scored": len(texts), "target_failure_rate": round(wrong / len(texts), 4),
+            "target_mean_p_true": round(sum(p_true) / len(p_true), 4)}
 
 
 def cross_scores(target: Target, texts: list[str], labels: list[str], folds: int, seed: int) -> list[dict[str, float]]:
@@ -66,6 +84,29 @@ class Adversarial(Technique):
         self.pick = int(self._param("pick", max(1, min(spec.count, 20))))
         self.threshold = float(self._param("threshold", 0.5))
         self.shots = int(self._param("shots", 3))
+        self.accepted: list[tuple[str, str]] = []  # (text, label) of every kept record, in index order
+        self._scored: tuple[int, dict[str, float]] = (0, {})
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The plan's figures plus how the target fares on the records kept so far (scored once per count)."""
+        if self.accepted and self._scored[0] != len(self.accepted):
+            usable = [s for s in self.seeds
+                      if s.values.get(self.label) not in (None, "") and s.values.get(self.text) not in (None, "")]
+            stats = failure_stats(self.target, [t for t, _ in self.accepted], [lab for _, lab in self.accepted],
+                                  [str(s.values[self.text]) for s in usable],
+                                  [str(s.values[self.label]) for s in usable])
+            self._scored = (len(self.accepted), stats)
+        return {**self._report, **self._scored[1]}
+
+    @report.setter
+    def report(self, value: dict[str, Any]) -> None:
+        self._report = dict(value)
+
+    def on_accept(self, plan: RecordPlan | None, values: dict[str, Any]) -> None:
+        text, label = values.get(self.text), values.get(self.label)
+        if text not in (None, "") and label not in (None, ""):
+            self.accepted.append((str(text), str(label)))
 
     def rank(self) -> list[tuple[Any, float, bool, str]]:
         """(seed, p(true label), wrong?, predicted) for every usable seed, hardest first."""
