@@ -14,7 +14,7 @@ TECHNIQUE_PARAMS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "self_instruct": {"shots": int, "novelty": (int, float), "pool_shots": int},
     "paraphrase": {"per_seed": int, "min_similarity": (int, float), "max_overlap": (int, float), "shots": int,
                    "length": (int, float), "attempts": int},
-    "counterfactual": {"shots": int},
+    "counterfactual": {"shots": int, "edits": (int, float), "marker_z": (int, float)},
     "adversarial": {"target": str, "pick": int, "shots": int, "threshold": (int, float)},
     "gap_filling": {"target": (str, list), "field": str, "shots": int},
 }

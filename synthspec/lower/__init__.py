@@ -17,9 +17,17 @@ from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import PatternField, Spec, TextField
 from synthspec.lower.constraints import Resolved, holds, resolve
 from synthspec.lower.derive import derive
-from synthspec.lower.grammar import STOP, Lowered, narrowed, notes_for, pattern_grammar, text_grammar
+from synthspec.lower.grammar import (
+    STOP,
+    Lowered,
+    edit_grammar,
+    narrowed,
+    notes_for,
+    pattern_grammar,
+    text_grammar,
+)
 from synthspec.lower.order import field_order, layout_order
-from synthspec.lower.plan import WORDS, FieldPlan, RecordPlan
+from synthspec.lower.plan import EDIT_OF, WORDS, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
 from synthspec.lower.sampling import sample_columns, sub_seed
 from synthspec.lower.verify import verify_record
@@ -90,7 +98,13 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
                seeds: Sequence[SeedExample] = ()) -> FieldPlan:
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
-    lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name))
+    edit = record.extra.get(EDIT_OF, {}).get(name)
+    if edit is not None and isinstance(spec.field(name), TextField):
+        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), str(edit["original"]),
+                               int(edit["max_edits"]), frozenset(int(i) for i in edit.get("must_change", ())),
+                               tuple(str(w) for w in edit.get("avoid", ())))
+    else:
+        lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name))
     prompt = render_prompt(spec, name, record, known, seeds)
     return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
                      stop=STOP, unenforced=tuple(lowered.unenforced))

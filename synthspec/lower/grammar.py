@@ -23,6 +23,7 @@ may span words, character limits) is reported by `notes_for` and re-checked by
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -282,6 +283,73 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
             code="L001", message=f"no text of {low}..{high} words can hold every `must include` item",
             hint="raise the word limit or include fewer things"))
     return lines
+
+
+# ------------------------------------------------------------------ minimal edits of a given text
+
+
+# A replacement word in an edit: letters/digits with at most one inner apostrophe or hyphen, a little
+# punctuation around it — not the free-text word class, whose inner punctuation lets a model glue a
+# whole phrase into one "word" ("good.I'mnotsure").
+EDIT_WORD = "/[\"(]?[A-Za-z0-9]{1,16}(['\\-][A-Za-z0-9]{1,12})?[,.;:!?\")]{0,2}/"
+
+
+def edit_grammar(f: TextField, resolved: Resolved, original: str, max_edits: int,
+                 must_change: frozenset[int] = frozenset(), avoid: tuple[str, ...] = ()) -> Lowered:
+    """Text that is `original` with 1..`max_edits` of its words replaced or deleted, nothing else.
+
+    A counterfactual should change only what must change (humans change ~14 %
+    of a review's words); free text lets a model rewrite it all.  Rules
+    `e<i>_<k>` read "i original words dealt with, k changes so far": the next
+    word is copied (literal), replaced by any allowed word, or dropped; the
+    last state needs at least one change.  (A "replacement" may spell the
+    same word again, so an unchanged text is refused after decoding, by the
+    technique, not here: a per-position "any word but this one" terminal
+    would mean a lexeme per word.)  Replacement words obey the field's
+    forbidden terms and PII rule; copied words are the original's own.  The
+    words at `must_change` positions (e.g. the ones that carry the label to
+    flip) cannot be copied: they are replaced or dropped; and no replacement
+    may be or begin with one of the `avoid` words (any case), e.g. the old
+    label's own words.  (Not "contain": an unanchored `.*word.*` per word
+    exhausts llguidance's lexer.)
+    Insertions are left out on purpose: they make every position ambiguous
+    with every other and the matcher's work grows out of hand.
+    """
+    words = original.split()
+    n, k = len(words), max(1, max_edits, len(must_change))
+    rules = word_rules(resolved.forbidden)
+    negations = list(rules.negations) + ([f".*{pii_run()}.*"] if rules.pii else [])
+    avoid_terms = sorted({t for t in avoid if t and not any(ch.isspace() for ch in t)}, key=lambda t: (-len(t), t))
+    if avoid_terms:  # as a word, or as the start of one: "greatcharacters" must not smuggle "great" back
+        body = "|".join(case_expand(t) for t in avoid_terms)
+        negations.append(whole_word(body))
+        negations.append(f'["(]?(?:{body})[A-Za-z0-9].*')
+    word = _terminal(EDIT_WORD, negations)
+    lines = ["%llguidance {}", "", 'start: e0_0 "\\n"']
+    # a state can finish when some path from it makes at least one change before the end
+    alive = {(n, e) for e in range(1, k + 1)}
+    for i in range(n - 1, -1, -1):
+        for e in range(k + 1):
+            if ((i + 1, e) in alive and i not in must_change) or (e < k and (i + 1, e + 1) in alive):
+                alive.add((i, e))
+    for i, e in sorted(alive):
+        alts = []
+        if i == n:
+            alts.append('""')
+        else:
+            if (i + 1, e) in alive and i not in must_change:
+                alts.append(f'" " O{i} e{i + 1}_{e}')
+            if e < k and (i + 1, e + 1) in alive:
+                alts += [f'" " WORD e{i + 1}_{e + 1}', f"e{i + 1}_{e + 1}"]
+        lines.append(f"e{i}_{e}: " + " | ".join(alts))
+    lines.append("")
+    lines.append(f"WORD: {word}")
+    lines.extend(f"O{i}: {json.dumps(w, ensure_ascii=False)}" for i, w in enumerate(words))
+    unenforced = list(rules.unenforced)
+    low, high = word_bounds(f)
+    if n - k < low or n > high:
+        unenforced.append(f"{f.name}: {low}..{high} words is checked after generation (an edit keeps the original's)")
+    return Lowered("\n".join(lines) + "\n", text_budget(n + k, []), unenforced)
 
 
 # ------------------------------------------------------------------ pattern fields

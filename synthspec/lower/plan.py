@@ -13,6 +13,10 @@ from typing import Any
 
 # RecordPlan.extra key: {text field: (min words, max words)} narrowing that field for this record only.
 WORDS = "words"
+# RecordPlan.extra key: {text field: {"original": text, "max_edits": k, "must_change": [word positions],
+# "avoid": [words]}}: decode the field as an edit of `original` (each word kept, replaced or deleted;
+# 1..k changes, the words at `must_change` never kept, no replacement among `avoid`) instead of free text.
+EDIT_OF = "edit_of"
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,57 @@ def test_originals_respect_the_text_length_limits() -> None:
     lengths = [len(p.extra[FIXED]["text"].split()) for p in plans[0::2]]
     assert all(40 <= n <= 60 for n in lengths)
     assert any(not 40 <= len(s.values["text"].split()) <= 60 for s in seeds)  # the filter did something
+
+
+def test_the_counterfactual_text_is_decoded_as_a_bounded_edit_of_the_original() -> None:
+    from synthspec.generate.grammars import accepts
+    from synthspec.lower import plan_field
+    from synthspec.lower.plan import EDIT_OF
+
+    spec, seeds, technique, plans = _pairs(4)
+    original, flipped = plans[0], plans[1]
+    assert EDIT_OF not in original.extra  # the original is copied, not decoded
+    edit = flipped.extra[EDIT_OF]["text"]
+    words = original.extra[FIXED]["text"].split()
+    assert edit["original"] == original.extra[FIXED]["text"]
+    k, must, avoid = edit["max_edits"], set(edit["must_change"]), set(edit["avoid"])
+    assert k == max(1, min(12, round(0.15 * len(words))))
+    # the old label's words, measured on the other seeds, must go: here the review's "great"s
+    assert original.sampled["sentiment"] == "positive" and "great" in avoid and "bad" not in avoid
+    assert must and all(words[i].strip(".,!").lower() in avoid for i in must) and len(must) <= k
+    grammar = plan_field(spec, "text", flipped, {**flipped.sampled, **flipped.extra[FIXED]}, seeds).grammar
+
+    def text(ws: list[str]) -> str:
+        return " " + " ".join(w for w in ws if w is not None) + "\n"
+
+    base = ["dull" if i in must else w for i, w in enumerate(words)]  # every marked word replaced
+    free = [i for i in range(len(words)) if i not in must]
+    assert accepts(grammar, text(base))
+    assert not accepts(grammar, text(words))  # a marked word may not be copied
+    assert accepts(grammar, text([None if i == free[0] else w for i, w in enumerate(base)]))  # a word dropped
+    upto = [("bland" if i in free[: k - len(must)] else w) for i, w in enumerate(base)]
+    assert accepts(grammar, text(upto))  # k changes in all: the limit
+    over = [("bland" if i in free[: k - len(must) + 1] else w) for i, w in enumerate(base)]
+    assert not accepts(grammar, text(over))  # k + 1 changes: too many
+    assert not accepts(grammar, text(["extra"] + base))  # nothing may be inserted
+    swap = free[0]
+    assert not accepts(grammar, text(["wonderful" if i == swap else w for i, w in enumerate(base)]))  # old label
+    assert not accepts(grammar, text(["shit" if i == swap else w for i, w in enumerate(base)]))  # profanity
+    assert not accepts(grammar, text(["dull.I'mnotsure" if i == swap else w for i, w in enumerate(base)]))
+    assert not accepts(grammar, text(["greatcharacters" if i == swap else w for i, w in enumerate(base)]))
+    # a "replacement" may spell the original word again, so an unchanged text is refused after decoding
+    unchanged = {**flipped.sampled, **flipped.extra[FIXED], "text": " ".join(words)}
+    assert any("original's words" in m for m in technique.accept(flipped, unchanged))
+
+
+def test_edits_zero_regenerates_free_text() -> None:
+    from synthspec.lower.plan import EDIT_OF
+
+    spec, seeds = spec_and_seeds("imdb_counterfactual", count=4)
+    params = {**spec.technique.params, "edits": 0}
+    spec = spec.model_copy(update={"technique": spec.technique.model_copy(update={"params": params})})
+    plans = get_technique(spec, seeds).plan(plain_plans(spec))
+    assert all(EDIT_OF not in p.extra for p in plans)
+    with pytest.raises(SynthspecError, match="edits is a fraction"):
+        bad = spec.model_copy(update={"technique": spec.technique.model_copy(update={"params": {"edits": 2}})})
+        get_technique(bad, seeds)

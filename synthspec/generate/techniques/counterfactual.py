@@ -8,10 +8,23 @@ every other field is *copied* from the original in the plan — so kept fields
 are identical by construction, not by hoping the model copies them.  `accept`
 re-checks that (and that the label flipped and the text changed), because a
 derived field or a later edit could still break it.
+
+A regenerated text is decoded as a *minimal edit* of the original: the
+grammar lets each original word be kept, replaced or dropped, with 1 to
+`edits` × its length changes (default 0.15; humans change ~14 % of a review's
+words).  `edits = 0` decodes free text under the field's constraints instead.
+Left to choose, a small model changes the first words and copies the rest, so
+the label does not flip; so the words of the original that carry its label
+must change, and no replacement may be a word of the old label.  Which words carry a label is measured on the seeds: weighted
+log-odds with an informative Dirichlet prior (Monroe et al. 2008) between the
+axis values, z ≥ `marker_z`, each original scored without its own text.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -26,7 +39,41 @@ from synthspec.generate.techniques.base import (
 )
 from synthspec.generate.techniques.overlap import tokens
 from synthspec.ir.model import CounterfactualAxis
-from synthspec.lower.plan import RecordPlan
+from synthspec.lower.plan import EDIT_OF, RecordPlan
+
+MAX_EDITS = 12  # beyond this the edit grammar's matcher slows down (every change multiplies its states)
+_WORD = re.compile(r"[a-z']+")
+
+
+def _bare(word: str) -> str:
+    """A word as the lexicon knows it: lower case, letters and apostrophes only."""
+    found = _WORD.findall(word.lower())
+    return found[0] if len(found) == 1 else ""
+
+
+def label_markers(texts_by_label: dict[str, list[str]], z_min: float) -> dict[str, dict[str, float]]:
+    """label -> {word: z}: words whose use leans to that label (log-odds, informative Dirichlet prior)."""
+    counts = {label: Counter(w for t in texts for w in map(_bare, t.split()) if w)
+              for label, texts in texts_by_label.items()}
+    prior = Counter()
+    for c in counts.values():
+        prior.update(c)
+    a0 = sum(prior.values()) or 1
+    out: dict[str, dict[str, float]] = {label: {} for label in counts}
+    for label, c in counts.items():
+        rest = Counter()
+        for other, oc in counts.items():
+            if other != label:
+                rest.update(oc)
+        n1, n2 = sum(c.values()), sum(rest.values())
+        for word, y1 in c.items():
+            a = prior[word]
+            y2 = rest[word]
+            delta = (math.log((y1 + a) / (n1 + a0 - y1 - a)) - math.log((y2 + a) / (n2 + a0 - y2 - a)))
+            z = delta / math.sqrt(1 / (y1 + a) + 1 / (y2 + a))
+            if z >= z_min and y1 >= 2:
+                out[label][word] = z
+    return out
 
 
 class Counterfactual(Technique):
@@ -63,6 +110,11 @@ class Counterfactual(Technique):
                           f"{', '.join(sorted(axis.mapping))} and all generated fields filled",
                     "check the seed file and its column map")
         self._pairs: dict[int, dict[str, Any]] = {}
+        self.edits = float(self._param("edits", 0.15))
+        self.marker_z = float(self._param("marker_z", 0.75))
+        if not 0 <= self.edits <= 1:
+            raise technique_error(spec, f"counterfactual edits is a fraction of the words, 0..1 (got {self.edits:g})",
+                                  "0 regenerates free text; 0.15 changes at most 15 % of the words")
 
     def plan(self, plans: list[RecordPlan]) -> list[RecordPlan]:
         by_index = sorted(plans, key=lambda p: p.index)
@@ -104,11 +156,31 @@ class Counterfactual(Technique):
                    "prompt": (f"Here is an original example with {axis.field} = {old}:\n{block(known)}\n"
                               f"Write its counterfactual: the same example with {axis.field} = {new}. Change only "
                               f"what must change for that; keep everything else as close as possible.")}
+        edit_of = {}
+        if self.edits > 0:
+            for name in axis.regenerate:
+                if name in fixed and self.spec.field(name).kind == "text":
+                    words = str(fixed[name]).split()
+                    k = max(1, min(MAX_EDITS, round(self.edits * len(words))))
+                    markers = self._markers(axis, name, seed.id).get(old, {})
+                    marked = sorted((i for i, w in enumerate(words) if _bare(w) in markers),
+                                    key=lambda i: -markers[_bare(words[i])])[:k]
+                    edit_of[name] = {"original": str(fixed[name]), "max_edits": k, "must_change": sorted(marked),
+                                     "avoid": sorted(markers)}  # a replacement never says the old label
         flipped = replace(second, sampled=flipped_sampled, seed_ids=(seed.id,), extra={
             **second.extra, "pair_id": pair_id, "role": "counterfactual", "source_id": seed.id,
-            FIXED: flipped_fixed, CONTEXT: context})
+            FIXED: flipped_fixed, CONTEXT: context, **({EDIT_OF: edit_of} if edit_of else {})})
         self._pairs[second.index] = {"axis": axis, "original": known, "to": new}
         return original, flipped
+
+    def _markers(self, axis: CounterfactualAxis, field: str, leave_out: str) -> dict[str, dict[str, float]]:
+        """Label-carrying words of `field` per axis value, from every seed but `leave_out`."""
+        texts: dict[str, list[str]] = {}
+        for s in self.seeds:
+            label, text = s.values.get(axis.field), s.values.get(field)
+            if s.id != leave_out and str(label) in axis.mapping and text not in (None, ""):
+                texts.setdefault(str(label), []).append(str(text))
+        return label_markers(texts, self.marker_z) if len(texts) > 1 else {}
 
     def accept(self, plan: RecordPlan, values: dict[str, Any]) -> list[str]:
         pair = self._pairs.get(plan.index)
