@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from techniques_common import build, read_csv  # noqa: E402
+from techniques_common import build_variant, read_csv  # noqa: E402
 
 from synthspec.generate.techniques.adversarial import failure_stats  # noqa: E402
 from synthspec.generate.techniques.targets import tfidf_lr  # noqa: E402
@@ -26,15 +26,6 @@ from synthspec.generate.techniques.targets import tfidf_lr  # noqa: E402
 SPEC = Path(__file__).resolve().parent.parent / "specs" / "banking77_adversarial.synth"
 SEEDS = SPEC.parent.parent / "data" / "banking77" / "gap_seeds.csv"
 ADVERSARIAL = 'technique adversarial(target = "tfidf_lr", pick = 10, shots = 4)'
-
-
-def arm(name: str, spec_text: str, work: Path) -> list[dict]:
-    spec = SPEC.parent / f".bench_{name}.synth"  # beside the original so its relative seed path holds
-    spec.write_text(spec_text, encoding="utf-8")
-    try:
-        return build(spec, work / f"{name}.jsonl")
-    finally:
-        spec.unlink()
 
 
 def main() -> None:
@@ -49,7 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as work:
         for name, spec_text in (("adversarial", text), ("random", text.replace(ADVERSARIAL, "technique plain(shots = 4)"))):
             print(f"[{name}]")
-            records = arm(name, spec_text, Path(work))
+            records = build_variant(SPEC, spec_text, Path(work) / f"{name}.jsonl", name)
             results[name] = failure_stats(tfidf_lr, [r["text"] for r in records], [r["intent"] for r in records],
                                           train_texts, train_labels)
     print(f"\n{'records':<12} {'n':>3} {'target failure rate':>20} {'mean p(true intent)':>20}")

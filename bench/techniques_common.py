@@ -51,3 +51,16 @@ def build(spec_path: Path, out: Path, batch_size: int | None = None) -> list[dic
           f"({result.rejected} rejections, {result.failed} given up)")
     with out.open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def build_variant(spec: Path, text: str, out: Path, name: str) -> list[dict]:
+    """Build a variant of `spec` (its text changed) on the spec's model; the records written.
+
+    The variant is written beside the original, so its relative seed paths still hold, and removed after.
+    """
+    variant = spec.parent / f".bench_{name}.synth"
+    variant.write_text(text, encoding="utf-8")
+    try:
+        return build(variant, out)
+    finally:
+        variant.unlink()

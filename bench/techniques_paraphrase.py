@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from techniques_common import build  # noqa: E402
+from techniques_common import build_variant  # noqa: E402
 
 from synthspec.embeddings import embed  # noqa: E402
 from synthspec.generate.techniques.overlap import rouge_l  # noqa: E402
@@ -35,13 +35,8 @@ AIDS_OFF = "length = 4, attempts = 1, shots = 0)"
 
 
 def arm(name: str, spec_text: str, count: int, work: Path) -> dict:
-    spec = SPEC.parent / f".bench_{name}.synth"  # beside the original so its relative seed path holds
-    spec.write_text(spec_text, encoding="utf-8")
-    try:
-        out = work / f"{name}.jsonl"
-        records = build(spec, out, batch_size=None) if count else []
-    finally:
-        spec.unlink()
+    out = work / f"{name}.jsonl"
+    records = build_variant(SPEC, spec_text, out, name) if count else []
     rejects = [json.loads(line) for line in out.with_name(out.name + ".rejects.jsonl").read_text().splitlines()] \
         if out.with_name(out.name + ".rejects.jsonl").exists() else []
     seeds = {str(row["idx"]): row for row in map(json.loads, SEEDS.read_text(encoding="utf-8").splitlines())}

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from techniques_common import build  # noqa: E402
+from techniques_common import build_variant  # noqa: E402
 
 from synthspec.generate.techniques.overlap import RougePool, rouge_l, tokens  # noqa: E402
 
@@ -47,16 +47,11 @@ def main() -> None:
     args = parser.parse_args()
     seeds = [json.loads(line)["instruction"] for line in SEEDS.read_text(encoding="utf-8").splitlines()]
     text = SPEC.read_text(encoding="utf-8").replace("count 10", f"count {args.count}")
-    spec = SPEC.parent / ".bench_self_instruct.synth"  # beside the original so its relative seed path holds
-    spec.write_text(text, encoding="utf-8")
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            out = Path(work) / "si.jsonl"
-            records = build(spec, out)
-            ledger = out.with_name(out.name + ".rejects.jsonl")
-            rejects = [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() else []
-    finally:
-        spec.unlink()
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "si.jsonl"
+        records = build_variant(SPEC, text, out, "self_instruct")
+        ledger = out.with_name(out.name + ".rejects.jsonl")
+        rejects = [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() else []
     ours = [r["instruction"] for r in records]
     reasons = Counter("novelty (ROUGE-L >= 0.7)" if "not novel" in r["reason"] else r["validator"] for r in rejects)
     sample = random.Random(0).sample(seeds, min(len(ours), len(seeds)))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.build_helpers import build
 
 pytestmark = pytest.mark.e2e
 
@@ -18,10 +18,8 @@ SEEDS = Path("data/banking77/gap_seeds.csv")
 
 def test_adversarial_build_anchors_records_on_seeds_the_target_gets_wrong(tmp_path: Path) -> None:
     out = tmp_path / "adv.jsonl"
-    result = subprocess.run([sys.executable, "-m", "synthspec", "build", SPEC, "--count", "4", "--out", str(out),
-                             "--progress", "off"], capture_output=True, text=True, timeout=900)
+    result, records = build(SPEC, out, "--count", "4")
     assert result.returncode == 0, result.stdout + result.stderr
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 4
     report = json.loads(out.with_name(out.name + ".manifest.json").read_text())["technique"]["report"]
     assert report["target"] == "tfidf_lr" and 0 < report["hard_seeds"] <= report["seeds_scored"]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.build_helpers import build
 
 pytestmark = pytest.mark.e2e
 
@@ -31,10 +30,8 @@ def _edit_ops(a: list[str], b: list[str]) -> int:
 
 def test_counterfactual_pairs_flip_the_label_keep_the_rest_and_edit_little(tmp_path: Path) -> None:
     out = tmp_path / "cf.jsonl"
-    result = subprocess.run([sys.executable, "-m", "synthspec", "build", SPEC, "--count", "4", "--out", str(out),
-                             "--progress", "off"], capture_output=True, text=True, timeout=900)
+    result, records = build(SPEC, out, "--count", "4")
     assert result.returncode == 0, result.stdout + result.stderr
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 4
     for original, flipped in zip(records[0::2], records[1::2], strict=True):
         assert {original["sentiment"], flipped["sentiment"]} == {"negative", "positive"}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.build_helpers import build
 
 pytestmark = pytest.mark.e2e
 
@@ -23,10 +23,8 @@ def _words(text: str) -> list[str]:
 
 def test_eval_set_is_balanced_and_shares_nothing_with_the_training_file(tmp_path: Path) -> None:
     out = tmp_path / "eval.jsonl"
-    result = subprocess.run([sys.executable, "-m", "synthspec", "build", SPEC, "--count", "6", "--out", str(out),
-                             "--progress", "off"], capture_output=True, text=True, timeout=900)
+    result, records = build(SPEC, out, "--count", "6")
     assert result.returncode == 0, result.stdout + result.stderr
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 6
     assert Counter(r["difficulty"] for r in records) == {"easy": 2, "medium": 2, "hard": 2}
     for r in records:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +10,7 @@ import pytest
 
 from synthspec.embeddings import embed
 from synthspec.generate.techniques.overlap import rouge_l
+from tests.e2e.build_helpers import build
 
 pytestmark = pytest.mark.e2e
 
@@ -21,9 +20,7 @@ SEEDS = Path("data/dolly_open_qa/open_qa_seeds.jsonl")
 
 def test_paraphrases_hold_the_meaning_floor_the_overlap_ceiling_and_the_length(tmp_path: Path) -> None:
     out = tmp_path / "para.jsonl"
-    result = subprocess.run([sys.executable, "-m", "synthspec", "build", SPEC, "--count", "3", "--out", str(out),
-                             "--progress", "off"], capture_output=True, text=True, timeout=900)
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    result, records = build(SPEC, out, "--count", "3")
     # a 270M base model does not paraphrase every source within its retries: a source it fails on is
     # left out and reported (exit 1, "re-run to try them again"), never written as a bad paraphrase
     assert records, result.stdout + result.stderr

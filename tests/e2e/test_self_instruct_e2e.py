@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.build_helpers import build
 
 pytestmark = pytest.mark.e2e
 
@@ -35,10 +35,8 @@ def _rouge_l(a: str, b: str) -> float:
 
 def test_self_instruct_keeps_only_novel_tasks(tmp_path: Path) -> None:
     out = tmp_path / "si.jsonl"
-    result = subprocess.run([sys.executable, "-m", "synthspec", "build", SPEC, "--count", "3", "--out", str(out),
-                             "--progress", "off"], capture_output=True, text=True, timeout=900)
+    result, records = build(SPEC, out, "--count", "3")
     assert result.returncode == 0, result.stdout + result.stderr
-    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     seeds = [json.loads(line) for line in SEEDS.read_text(encoding="utf-8").splitlines()]
     seed_ids = {f"row-{i}" for i in range(1, len(seeds) + 1)} | {s["id"] for s in seeds}
     kept: list[str] = []
