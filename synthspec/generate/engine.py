@@ -556,6 +556,8 @@ class Engine:
             "round": item.round,
             "field_seeds": dict(item.seeds),
             "seed_examples": list(item.plan.seed_ids),
+            # what a technique says about the record's place (a counterfactual's pair and role, its source)
+            **{k: item.plan.extra[k] for k in ("pair_id", "role", "source_id") if k in item.plan.extra},
         }
         return {
             "index": item.plan.index,

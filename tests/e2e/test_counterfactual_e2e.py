@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,9 @@ def test_counterfactual_pairs_flip_the_label_keep_the_rest_and_edit_little(tmp_p
         a, b = original["text"].split(), flipped["text"].split()
         changes = _edit_ops(a, b)
         assert 1 <= changes <= max(1, min(12, round(0.15 * len(a))))  # a minimal edit, not a rewrite
+    # the build's report judges the pairs: structure, and whether a classifier agrees the flip is real
+    report = json.loads(out.with_name(out.name + ".report.json").read_text())
+    (run,) = [r for r in report["validators"] if r["name"] == "counterfactual"]
+    metrics = run["metrics"]
+    assert metrics["pairs"] == 2 and metrics["kept_equal_rate"] == 1.0
+    assert 0.0 <= metrics["flip_agreement_rate"] <= 1.0

@@ -57,6 +57,9 @@ def test_counterfactual_build_writes_true_pairs(tmp_path, tiny_backend) -> None:
         assert flipped["genre"] == original["genre"]
         assert flipped["text"] != original["text"]
         assert flipped["_provenance"]["seed_examples"] == original["_provenance"]["seed_examples"]
+        # the pair is in the provenance, so `synthspec validate` (validator `counterfactual`) can find it
+        assert original["_provenance"]["pair_id"] == flipped["_provenance"]["pair_id"]
+        assert (original["_provenance"]["role"], flipped["_provenance"]["role"]) == ("original", "counterfactual")
     assert "text" not in records[0]["_provenance"]["field_seeds"]  # nothing was decoded for an original
     assert "text" in records[1]["_provenance"]["field_seeds"]
 

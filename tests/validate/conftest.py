@@ -16,6 +16,7 @@ BUILTINS = (
     "bias",
     "combinations",
     "contamination",
+    "counterfactual",
     "dedup",
     "distribution",
     "diversity",

@@ -23,7 +23,7 @@ from tests.validate.injections import LEAKS, PII
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "data" / "banking77"
 BUILTINS = ("schema", "forbidden", "dedup", "distribution", "diversity", "bias", "leakage", "seed_copy",
-            "contamination", "combinations")
+            "contamination", "combinations", "counterfactual")
 SPEC = """dataset banking_train {
   count 10003
   seed 1
@@ -32,7 +32,7 @@ SPEC = """dataset banking_train {
   field category: category from seeds
   field text: text { words 1..80 }
   validate schema, forbidden, dedup, distribution(against = seeds), diversity, bias, leakage, seed_copy,
-    contamination(against = "eval.csv"), combinations
+    contamination(against = "eval.csv"), combinations, counterfactual
 }
 """
 NEAR_CANDIDATES = 80
