@@ -36,6 +36,7 @@ from synthspec.lower.regex import (
     can_match_space,
     case_expand,
     escape,
+    escape_char,
     pii_run,
     strip_word_boundaries,
     to_llg,
@@ -81,6 +82,23 @@ def word_bounds(f: TextField) -> tuple[int, int]:
     if f.chars is not None:
         return 1, max(1, (f.chars.max + 1) // 2)
     return 1, DEFAULT_MAX_WORDS
+
+
+def shaped_word(digits: bool = True) -> str:
+    """A word as people write one: up to 2 opening marks, a run of letters (and digits), at most two
+    more runs joined by an apostrophe, hyphen, period, slash or ampersand ("don't", "e-mail", "U.S.",
+    "$10.48", "and/or"), and up to 3 closing marks.
+
+    A bag of letters and punctuation in any order let a small model glue a phrase into one "word"
+    ("good.I'mnotsure", "forme-to-be/mybank(s"); this shape keeps words readable and still bounded.
+    """
+    core = "A-Za-z0-9" if digits else "A-Za-z"
+    lead = "$" if digits else ""
+    opening = "".join(escape_char(c, True) for c in "\"'(")
+    joiners = "".join(escape_char(c, True) for c in ".'-/&")
+    closing = "".join(escape_char(c, True) for c in ",.;:!?\")'")
+    return (f"[{opening}]{{0,2}}[{core}{escape_char(lead, True) if lead else ''}][{core}]{{0,{MAX_WORD_CHARS - 1}}}"
+            f"([{joiners}][{core}]{{1,12}}){{0,2}}{'%?' if digits else ''}[{closing}]{{0,3}}")
 
 
 def narrowed(f: TextField, low: int, high: int) -> TextField:
@@ -196,13 +214,13 @@ def text_grammar(f: TextField, resolved: Resolved) -> Lowered:
     lines = ["%llguidance {}", ""]
     if rules.pii:
         classes = {
-            "ALPHA": _terminal(f"/{word_class(digits=False)}{{0,3}}[A-Za-z]{word_class(digits=False)}{{0,{MAX_WORD_CHARS}}}/",
+            "ALPHA": _terminal(f"/{shaped_word(digits=False)}/",
                                rules.negations),
             "DIGITS": _terminal(f"/{word_class(digits=False)}{{0,3}}[0-9]{word_class()}{{0,{MAX_DIGIT_WORD_CHARS}}}/",
                                 [f".*{pii_run()}.*"] + rules.negations),
         }
     else:
-        classes = {"WORD": _terminal(f"/{word_class()}{{0,3}}[A-Za-z0-9]{word_class()}{{0,{MAX_WORD_CHARS}}}/",
+        classes = {"WORD": _terminal(f"/{shaped_word()}/",
                                      rules.negations)}
     if not includes and not rules.pii:
         repeat = f'(" " WORD){{{low - 1},{high - 1}}}' if high > 1 else ""

@@ -155,3 +155,15 @@ def test_every_sampled_sentence_passes_verify(sample, seed):
     text = parse_value(short, "text", sample(grammar, seed))
     record = {**plan.sampled, "order_number": ORDER, "text": text}
     assert verify_record(short, record) == [], text
+
+
+@pytest.mark.parametrize("word", ["don't", "e-mail", "U.S.", "$10.48", "and/or", "(really)", "\"quoted,\"", "40's."])
+def test_words_people_write_are_words(accepts, word):
+    grammar = text_grammar(make_spec(TextField(name="text", words=IntRange(min=1, max=3))), {})
+    assert accepts(grammar, f" {word}\n")
+
+
+@pytest.mark.parametrize("glued", ["good.I'mnotsure.really", "forme-to-be/mybank(s", "a,b,c", "https://www.x.com"])
+def test_a_phrase_glued_into_one_word_is_not_a_word(accepts, glued):
+    grammar = text_grammar(make_spec(TextField(name="text", words=IntRange(min=1, max=3))), {})
+    assert not accepts(grammar, f" {glued}\n")
