@@ -128,12 +128,18 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
+    """A real llama_cpp.server on loopback, started as docs/build.md says for reproducible builds.
+
+    `--n_batch 1` makes the server evaluate prompts token by token: it reuses the KV cache of
+    the previous request's matching prefix, and a prompt evaluated in one batch gives logits that
+    differ in the last bits from one evaluated partly from cache, which can flip a sampled token.
+    """
     from synthspec.generate.backends.llamacpp import embedded_model_path
 
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 1)],
+         "--port", str(port), "--n_ctx", "2048", "--n_threads", str(os.cpu_count() or 1), "--n_batch", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -160,6 +166,8 @@ def test_server_backend_generates_grammatical_deterministic_text(server):
         results = backend.generate(requests)
         assert all(not r.truncated and accepts(SENTENCE, r.text) for r in results)
         assert all(r.prompt_tokens > 0 and r.completion_tokens > 0 for r in results)
+        # the same requests after a different history (reversed, so every cached prefix differs) come back equal
+        assert backend.generate(requests[::-1]) == results[::-1]
         assert backend.generate(requests) == results
     finally:
         backend.close()

@@ -80,7 +80,7 @@ class OpenAIBackend(Backend):
             raise SynthspecError(
                 f"cannot reach the model server {url}: {exc}",
                 code="M007",
-                hint="start the server (e.g. python -m llama_cpp.server --model M.gguf --port 8000) "
+                hint="start the server (e.g. python -m llama_cpp.server --model M.gguf --port 8000 --n_batch 1) "
                 "or fix the URL in the model block",
             ) from None
         ids = [str(m.get("id")) for m in data.get("data", [])] or ["unknown"]
