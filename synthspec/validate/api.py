@@ -166,6 +166,37 @@ class Validator:
         """A Finding stamped with this validator's name."""
         return Finding(validator=self.name, severity=Severity(severity), message=message, **where)
 
+    def check_limit(
+        self,
+        result: ValidatorResult,
+        metric: str | None,
+        value: float,
+        limit: float,
+        message: str,
+        *,
+        below: bool = False,
+        severity: Severity | str = "error",
+        **where: Any,
+    ) -> bool:
+        """Record a measurement and add a finding when it passes its limit; True when it did.
+
+        Most dataset checks are "measure, keep the number, compare it with a
+        threshold, report the crossing with both numbers".  Doing that in one
+        place keeps the rounding (4 places) and the Finding fields the same in
+        every validator, which the reports and `--json` consumers rely on.
+        The comparison uses the unrounded value: `value > limit`, or
+        `value < limit` with `below=True`.
+        """
+        rounded = round(float(value), 4)
+        if metric:
+            result.metrics[metric] = rounded
+        crossed = value < limit if below else value > limit
+        if crossed:
+            result.findings.append(
+                self.finding(severity, message, value=rounded, threshold=round(float(limit), 4), **where)
+            )
+        return crossed
+
 
 def data_keys(record: dict[str, Any]) -> dict[str, Any]:
     """The record without bookkeeping keys (those starting with `_`)."""

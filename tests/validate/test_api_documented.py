@@ -40,6 +40,7 @@ def test_every_validator_attribute_and_hook_is_documented() -> None:
         "check_record",
         "check_dataset",
         "finding",
+        "check_limit",
     ]
     assert all(hasattr(Validator, n) for n in names)
     assert [n for n in names if not _documented(n)] == []

@@ -125,3 +125,21 @@ def test_record_check_filters_policies_and_can_stop_on_fail(spec) -> None:
     assert strict(RECORDS[0]) == []
     with pytest.raises(SynthspecError, match="V004"):
         strict(RECORDS[2])
+
+
+def test_check_limit_records_the_metric_and_reports_only_a_crossing() -> None:
+    from synthspec.validate.api import Severity, Validator, ValidatorResult
+
+    class Probe(Validator):
+        name = "probe"
+
+    probe, result = Probe(), ValidatorResult()
+    assert probe.check_limit(result, "kl", 0.512345, 0.5, "too far", field="text", code="kl") is True
+    assert probe.check_limit(result, "psi", 0.25, 0.25, "at the limit is not past it") is False
+    assert probe.check_limit(result, None, 0.09, 0.1, "too few", below=True, severity="warning") is True
+    assert probe.check_limit(result, None, 0.11, 0.1, "enough", below=True) is False
+    assert result.metrics == {"kl": 0.5123, "psi": 0.25}
+    [kl, few] = result.findings
+    assert (kl.validator, kl.severity, kl.value, kl.threshold, kl.field, kl.code) == (
+        "probe", Severity.ERROR, 0.5123, 0.5, "text", "kl")
+    assert (few.severity, few.value, few.threshold, few.message) == (Severity.WARNING, 0.09, 0.1, "too few")

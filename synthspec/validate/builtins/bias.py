@@ -116,18 +116,8 @@ class BiasValidator(Validator):
             )
             if declared:
                 sk = skew(values, seed_cols.get(attribute))
-                res.metrics[f"{attribute}.skew"] = round(sk, 4)
-                if sk > p.max_skew:
-                    res.findings.append(
-                        self.finding(
-                            "error",
-                            f"{attribute} is skewed (total variation {sk:.2f})",
-                            field=attribute,
-                            value=round(sk, 4),
-                            threshold=p.max_skew,
-                            code="skew",
-                        )
-                    )
+                self.check_limit(res, f"{attribute}.skew", sk, p.max_skew,
+                                 f"{attribute} is skewed (total variation {sk:.2f})", field=attribute, code="skew")
             for label in labels:
                 ys = [str(r.get(label)) for r in ctx.records]
                 xs, ys2 = values, ys
@@ -151,22 +141,13 @@ class BiasValidator(Validator):
                         seed_v = round(cramers_v(sv, sy)[0], 4)
                         res.metrics[f"{key}.seeds_cramers_v"] = seed_v
                 beside = f" (seeds: {seed_v})" if seed_v is not None else ""
-                if pvalue < p.alpha and v >= p.max_cramers_v:
+                if pvalue < p.alpha and v >= p.max_cramers_v / 2:
+                    strong = v >= p.max_cramers_v
                     res.findings.append(
                         self.finding(
-                            "error",
-                            f"{attribute} predicts {label}: Cramér's V {v:.2f}{beside}",
-                            field=label,
-                            value=round(v, 4),
-                            threshold=p.max_cramers_v,
-                            code="association",
-                        )
-                    )
-                elif pvalue < p.alpha and v >= p.max_cramers_v / 2:
-                    res.findings.append(
-                        self.finding(
-                            "warning",
-                            f"{attribute} is associated with {label}: Cramér's V {v:.2f}{beside}",
+                            "error" if strong else "warning",
+                            f"{attribute} {'predicts' if strong else 'is associated with'} {label}: "
+                            f"Cramér's V {v:.2f}{beside}",
                             field=label,
                             value=round(v, 4),
                             threshold=p.max_cramers_v,

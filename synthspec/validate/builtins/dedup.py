@@ -150,18 +150,12 @@ class DedupValidator(Validator):
                         seed_texts
                     )
                     res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
-                    limit = seed_rate + p.semantic_excess
-                    if rate > limit:
-                        res.findings.append(
-                            self.finding(
-                                "error",
-                                f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
-                                f"the seeds' own rate is {seed_rate:.1%}",
-                                value=round(rate, 4),
-                                threshold=round(limit, 4),
-                                code="semantic_rate",
-                            )
-                        )
+                    self.check_limit(
+                        res, None, rate, seed_rate + p.semantic_excess,
+                        f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
+                        f"the seeds' own rate is {seed_rate:.1%}",
+                        code="semantic_rate",
+                    )
                 else:
                     res.notes.append(
                         "no seeds: the semantic duplicate rate has nothing to be calibrated against"

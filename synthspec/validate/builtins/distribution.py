@@ -80,34 +80,16 @@ class DistributionValidator(Validator):
             r_hist = np.histogram(r_len, edges)[0]
             series = {"seeds": tuple(float(x) for x in r_hist), **series}
             kl = kl_divergence(s_hist, r_hist)
-            res.metrics[f"{name}.length_kl"] = round(kl, 4)
             res.metrics[f"{name}.seeds_mean_words"] = round(float(np.mean(r_len)), 2)
-            if kl > p.max_length_kl:
-                res.findings.append(
-                    self.finding(
-                        "error",
-                        f"{name}: word-length distribution differs from the seeds (KL {kl:.3f})",
-                        field=name,
-                        value=round(kl, 4),
-                        threshold=p.max_length_kl,
-                        code="length_kl",
-                    )
-                )
+            self.check_limit(res, f"{name}.length_kl", kl, p.max_length_kl,
+                             f"{name}: word-length distribution differs from the seeds (KL {kl:.3f})",
+                             field=name, code="length_kl")
             s_vocab = {w for w, _ in Counter(w for t in s_tok for w in t).most_common(p.vocab_top)}
             r_vocab = {w for w, _ in Counter(w for t in r_tok for w in t).most_common(p.vocab_top)}
             jac = len(s_vocab & r_vocab) / max(1, len(s_vocab | r_vocab))
-            res.metrics[f"{name}.vocab_jaccard"] = round(jac, 4)
-            if jac < p.min_vocab_jaccard:
-                res.findings.append(
-                    self.finding(
-                        "error",
-                        f"{name}: vocabulary overlaps the seeds' by only {jac:.1%}",
-                        field=name,
-                        value=round(jac, 4),
-                        threshold=p.min_vocab_jaccard,
-                        code="vocab",
-                    )
-                )
+            self.check_limit(res, f"{name}.vocab_jaccard", jac, p.min_vocab_jaccard,
+                             f"{name}: vocabulary overlaps the seeds' by only {jac:.1%}",
+                             below=True, field=name, code="vocab")
         res.histograms.append(Histogram(f"{name}: words per record", labels, series, kind="hist"))
 
     def _labels(self, name: str, synth: list, ref: list, p: DistributionParams, res: ValidatorResult) -> None:
@@ -120,18 +102,9 @@ class DistributionValidator(Validator):
             r_counts = counts_over(r, levels)
             series = {"seeds": tuple(float(x) for x in r_counts), **series}
             value = psi(s_counts, r_counts)
-            res.metrics[f"{name}.psi"] = round(value, 4)
-            if value > p.max_psi:
-                res.findings.append(
-                    self.finding(
-                        "error",
-                        f"{name}: label shares differ from the seeds (PSI {value:.3f})",
-                        field=name,
-                        value=round(value, 4),
-                        threshold=p.max_psi,
-                        code="psi",
-                    )
-                )
+            self.check_limit(res, f"{name}.psi", value, p.max_psi,
+                             f"{name}: label shares differ from the seeds (PSI {value:.3f})",
+                             field=name, code="psi")
         title = f"{name}: records per value"
         if len(levels) > 40:  # a readable plot: the 40 most common values
             total = {lv: sum(series[k][i] for k in series) for i, lv in enumerate(levels)}
@@ -152,17 +125,7 @@ class DistributionValidator(Validator):
         if r and s:
             series = {"seeds": tuple(float(x) for x in np.histogram(r, edges)[0]), **series}
             stat, pvalue = ks_statistic(s, r)
-            res.metrics[f"{name}.ks"] = round(stat, 4)
             res.metrics[f"{name}.ks_p"] = round(pvalue, 6)
-            if stat > p.max_ks:
-                res.findings.append(
-                    self.finding(
-                        "error",
-                        f"{name}: values differ from the seeds (KS {stat:.3f})",
-                        field=name,
-                        value=round(stat, 4),
-                        threshold=p.max_ks,
-                        code="ks",
-                    )
-                )
+            self.check_limit(res, f"{name}.ks", stat, p.max_ks,
+                             f"{name}: values differ from the seeds (KS {stat:.3f})", field=name, code="ks")
         res.histograms.append(Histogram(f"{name}: value histogram", labels, series, kind="hist"))

@@ -94,37 +94,14 @@ class DiversityValidator(Validator):
                     "seeds_mean_pair_jaccard": round(rsim, 4),
                 }
             )
-            floor = rd2 * p.min_distinct_ratio
-            if d2 < floor:
-                res.findings.append(
-                    self.finding(
-                        "error",
-                        f"distinct-2 is {d2:.3f}, below {p.min_distinct_ratio:.0%} of the seeds' {rd2:.3f}",
-                        value=round(d2, 4),
-                        threshold=round(floor, 4),
-                        code="distinct",
-                    )
-                )
-            if sim > rsim + p.max_similarity_excess:
-                res.findings.append(
-                    self.finding(
-                        "error",
-                        f"records are more alike than the seeds (mean pair Jaccard {sim:.3f} vs {rsim:.3f})",
-                        value=round(sim, 4),
-                        threshold=round(rsim + p.max_similarity_excess, 4),
-                        code="similarity",
-                    )
-                )
-        elif d2 < p.min_distinct_2 and synth:
-            res.findings.append(
-                self.finding(
-                    "error",
-                    f"distinct-2 is {d2:.3f}",
-                    value=round(d2, 4),
-                    threshold=p.min_distinct_2,
-                    code="distinct",
-                )
-            )
+            self.check_limit(res, None, d2, rd2 * p.min_distinct_ratio,
+                             f"distinct-2 is {d2:.3f}, below {p.min_distinct_ratio:.0%} of the seeds' {rd2:.3f}",
+                             below=True, code="distinct")
+            self.check_limit(res, None, sim, rsim + p.max_similarity_excess,
+                             f"records are more alike than the seeds (mean pair Jaccard {sim:.3f} vs {rsim:.3f})",
+                             code="similarity")
+        elif synth:
+            self.check_limit(res, None, d2, p.min_distinct_2, f"distinct-2 is {d2:.3f}", below=True, code="distinct")
         for cat in category_fields(ctx.spec):
             groups: dict[str, list[list[str]]] = defaultdict(list)
             for r, toks in zip(ctx.records, synth, strict=True):
@@ -149,15 +126,6 @@ class DiversityValidator(Validator):
             res.metrics[f"{cat}.least_diverse"] = worst
             limit = d2 * p.min_distinct_ratio * 0.5
             for v in levels:
-                if spread[v] < limit:
-                    res.findings.append(
-                        self.finding(
-                            "warning",
-                            f"{cat}={v}: texts collapse (distinct-2 {spread[v]:.3f})",
-                            field=cat,
-                            value=round(spread[v], 4),
-                            threshold=round(limit, 4),
-                            code="category_spread",
-                        )
-                    )
+                self.check_limit(res, None, spread[v], limit, f"{cat}={v}: texts collapse (distinct-2 {spread[v]:.3f})",
+                                 below=True, severity="warning", field=cat, code="category_spread")
         return res
