@@ -8,7 +8,7 @@ the chosen intents):
   real+syn  — trained on both (augmentation).
 Ratio synthetic/real is the utility figure.  Data: /work/shared/data/banking77 (CC BY 4.0).
 
-Run: python bench/bench_tstr.py [--intents 10 --per-intent 8 --synthetic-per-intent 8]
+Run: python bench/bench_tstr.py [--intents 10 --per-intent 8 --synthetic-per-intent 8 --shots 4 8 --seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def main() -> None:
     parser.add_argument("--intents", type=int, default=10)
     parser.add_argument("--per-intent", type=int, default=8)
     parser.add_argument("--synthetic-per-intent", type=int, default=8)
-    parser.add_argument("--shots", type=int, default=4)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--shots", type=int, nargs="+", default=[4, 8],
+                        help="one synthetic set per value and seed, side by side")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--batch-size", type=int, default=None)
     args = parser.parse_args()
 
@@ -80,31 +81,34 @@ def main() -> None:
         writer.writerows({"text": r["text"], "category": r["category"]} for r in real)
     count = args.synthetic_per_intent * len(intents)
     labels = ", ".join(f'"{i}"' for i in intents)
-    spec_path = args.work / "banking77_tstr.synth"
-    spec_path.write_text(SPEC.format(count=count, seed=args.seed, labels=labels, shots=args.shots), encoding="utf-8")
-
-    print(f"BANKING77 TSTR: {len(intents)} intents, real slice {len(real)}, synthetic {count}, real test {len(test)}")
-    started = time.monotonic()
-    synthetic = build(spec_path, args.work / "synthetic.jsonl", args.batch_size)
-    gen_seconds = time.monotonic() - started
-    syn_texts = [r["text"] for r in synthetic]
-    syn_labels = [r["intent"] for r in synthetic]
-
     test_texts, test_labels = [r["text"] for r in test], [r["category"] for r in test]
     real_texts, real_labels = [r["text"] for r in real], [r["category"] for r in real]
-    rows = [
-        ("real slice", len(real), accuracy(train_classifier(real_texts, real_labels), test_texts, test_labels)),
-        ("synthetic", len(synthetic), accuracy(train_classifier(syn_texts, syn_labels), test_texts, test_labels)),
-        ("real + synthetic", len(real) + len(synthetic),
-         accuracy(train_classifier(real_texts + syn_texts, real_labels + syn_labels), test_texts, test_labels)),
-    ]
-    print(f"{'trained on':<18} {'rows':>5} {'test accuracy':>14}")
-    for name, n, acc in rows:
-        print(f"{name:<18} {n:>5} {acc:>14.3f}")
-    print(f"TSTR ratio synthetic/real: {rows[1][2] / rows[0][2]:.2f}; "
-          f"augmentation ratio (real+syn)/real: {rows[2][2] / rows[0][2]:.2f}")
-    print(f"majority-class baseline: {max(test_labels.count(i) for i in intents) / len(test_labels):.3f}; "
-          f"generation took {gen_seconds:.0f} s")
+    real_acc = accuracy(train_classifier(real_texts, real_labels), test_texts, test_labels)
+
+    print(f"BANKING77 TSTR: {len(intents)} intents, real slice {len(real)}, synthetic {count}, real test {len(test)}")
+    print(f"real slice: {real_acc:.3f}; majority-class baseline: "
+          f"{max(test_labels.count(i) for i in intents) / len(test_labels):.3f}")
+    results: dict[int, list[tuple[float, float]]] = {}
+    for shots in args.shots:
+        for seed in args.seeds:
+            spec_path = args.work / f"banking77_tstr_shots{shots}_seed{seed}.synth"
+            spec_path.write_text(SPEC.format(count=count, seed=seed, labels=labels, shots=shots), encoding="utf-8")
+            started = time.monotonic()
+            synthetic = build(spec_path, args.work / f"synthetic_shots{shots}_seed{seed}.jsonl", args.batch_size)
+            seconds = time.monotonic() - started
+            syn_texts = [r["text"] for r in synthetic]
+            syn_labels = [r["intent"] for r in synthetic]
+            syn = accuracy(train_classifier(syn_texts, syn_labels), test_texts, test_labels)
+            both = accuracy(train_classifier(real_texts + syn_texts, real_labels + syn_labels), test_texts,
+                            test_labels)
+            results.setdefault(shots, []).append((syn, both))
+            print(f"shots {shots:>2} seed {seed}: synthetic {syn:.3f}, real + synthetic {both:.3f} "
+                  f"({len(synthetic)} records in {seconds:.0f} s)")
+    print(f"\n{'shots':>5} {'synthetic (mean)':>17} {'TSTR ratio':>11} {'real+syn (mean)':>16} {'aug. ratio':>11}")
+    for shots, runs in results.items():
+        syn = sum(r[0] for r in runs) / len(runs)
+        both = sum(r[1] for r in runs) / len(runs)
+        print(f"{shots:>5} {syn:>17.3f} {syn / real_acc:>11.2f} {both:>16.3f} {both / real_acc:>11.2f}")
 
 
 if __name__ == "__main__":

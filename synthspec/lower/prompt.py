@@ -30,7 +30,9 @@ from synthspec.ir.model import Spec, TextField
 from synthspec.lower.plan import RecordPlan
 from synthspec.lower.sampling import rng_for
 
-DEFAULT_SHOTS = 4
+# Seed examples per prompt when the spec does not say.  Measured (bench/bench_tstr.py, BANKING77, three
+# seeds): 8 shots train a classifier to 0.716 real-test accuracy where 4 reach 0.672, for ~35 % more time.
+DEFAULT_SHOTS = 8
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
