@@ -1,12 +1,12 @@
 """Utility of synthetic data: train on synthetic, test on real (TSTR), BANKING77.
 
 One run, side by side, on the same real test set (every BANKING77 test query of
-the chosen intents):
+the chosen intents), one synthetic set per `--shots` value and `--seeds` seed:
   real      — TF-IDF + LR trained on a small real slice (`--per-intent` queries per intent);
   synthetic — the same classifier trained only on records synthspec generated from that slice
               (the slice is the spec's seed file; intents drawn uniformly; embedded Gemma 3 270M);
   real+syn  — trained on both (augmentation).
-Ratio synthetic/real is the utility figure.  Data: /work/shared/data/banking77 (CC BY 4.0).
+Ratio synthetic/real is the utility figure.  Data: data/banking77 in this repository (CC BY 4.0, see its SOURCE.md).
 
 Run: python bench/bench_tstr.py [--intents 10 --per-intent 8 --synthetic-per-intent 8 --shots 4 8 --seeds 0 1 2]
 """
@@ -51,7 +51,7 @@ dataset banking77_tstr {{
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/banking77"))
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parent.parent / "data" / "banking77")
     parser.add_argument("--work", type=Path, default=Path("out/bench/tstr"))
     parser.add_argument("--intents", type=int, default=10)
     parser.add_argument("--per-intent", type=int, default=8)
