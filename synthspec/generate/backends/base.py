@@ -10,7 +10,7 @@ stop, so the text is not a value and must never become a record.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 
@@ -26,6 +26,9 @@ class GenRequest:
     top_p: float = 0.95
     top_k: int | None = None
     repeat_penalty: float = 1.0
+    #: forbid repeating any word n-gram of this size within the text (0 = off); a
+    #: local sampler masks the tokens that would complete one, servers re-check after
+    no_repeat_ngram: int = 0
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,9 @@ class GenResult:
     prompt_tokens: int
     completion_tokens: int
     truncated: bool
+    #: a request the backend could not serve (e.g. a server's 4xx): the engine
+    #: records it in the rejects ledger for that record instead of aborting
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,15 @@ class Backend(ABC):
         not on what else is in the batch, wherever the backend allows it.
         """
 
+    def open_session(self, slots: int) -> DecodeSession:
+        """A continuous-batching session with up to `slots` requests in flight.
+
+        The default hands everything submitted since the last `poll` to
+        `generate` as one batch; backends that can refill a slot the moment a
+        sequence finishes (batched llama.cpp, async server fleets) override it.
+        """
+        return BatchingSession(self, slots)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the model (servers, threads); the default holds nothing."""
 
@@ -75,3 +90,57 @@ class Backend(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class DecodeSession(ABC):
+    """Requests in flight on one backend; the scheduler's only view of it.
+
+    The scheduler `submit`s while `free_slots() > 0` and then `poll`s, which
+    blocks until at least one submitted request has finished and returns the
+    finished ones as (key, result) pairs.  The order results come back in must
+    depend only on what was submitted, never on timing, where the backend
+    allows it (local decoding), so a build is reproducible at a fixed slot count.
+    """
+
+    def __init__(self, slots: int) -> None:
+        self.slots = max(1, slots)
+
+    @abstractmethod
+    def submit(self, key: Hashable, request: GenRequest) -> None:
+        """Start decoding `request`; `key` comes back with its result."""
+
+    @abstractmethod
+    def in_flight(self) -> int:
+        """Requests submitted and not yet returned by `poll`."""
+
+    def free_slots(self) -> int:
+        return max(0, self.slots - self.in_flight())
+
+    @abstractmethod
+    def poll(self) -> list[tuple[Hashable, GenResult]]:
+        """Block until at least one request finished (if any is in flight); return the finished ones."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Abandon whatever is in flight."""
+
+
+class BatchingSession(DecodeSession):
+    """The fallback session: what was submitted runs as one `Backend.generate` batch on `poll`."""
+
+    def __init__(self, backend: Backend, slots: int) -> None:
+        super().__init__(slots)
+        self.backend = backend
+        self._pending: list[tuple[Hashable, GenRequest]] = []
+
+    def submit(self, key: Hashable, request: GenRequest) -> None:
+        self._pending.append((key, request))
+
+    def in_flight(self) -> int:
+        return len(self._pending)
+
+    def poll(self) -> list[tuple[Hashable, GenResult]]:
+        pending, self._pending = self._pending, []
+        if not pending:
+            return []
+        results = self.backend.generate([request for _, request in pending])
+        return [(key, result) for (key, _), result in zip(pending, results, strict=True)]
