@@ -47,3 +47,6 @@ class FieldPlan:
     max_tokens: int
     stop: str = "\n"
     unenforced: tuple[str, ...] = ()
+    #: no word n-gram of this size may repeat within the value (0 = off); the
+    #: engine passes it on as `GenRequest.no_repeat_ngram`
+    no_repeat_ngram: int = 0
