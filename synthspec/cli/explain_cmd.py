@@ -28,7 +28,8 @@ def load_seeds(spec: Spec):
 
 
 def run(args) -> int:
-    from synthspec.lower import field_order, grammar_notes, plan_field, plan_records
+    from synthspec.ir.model import TextField
+    from synthspec.lower import field_order, grammar_notes, plan_field, plan_records, text_notes
 
     result = compile_for_cli(args.spec, args.dataset)
     spec = result.spec
@@ -49,6 +50,9 @@ def run(args) -> int:
         plan = plan_field(spec, name, record, values, seeds)
         if args.section in ("all", "grammar"):
             console.rule(f"grammar of `{name}` (max {plan.max_tokens} tokens)")
+            if isinstance(spec.field(name), TextField):
+                for note in text_notes(spec.field(name), record, seeds, plan):
+                    console.print(note, markup=False)
             console.print(plan.grammar, markup=False)
         if args.section in ("all", "prompt"):
             console.rule(f"prompt for `{name}`")

@@ -18,6 +18,7 @@ from synthspec.ir.model import PatternField, Spec, TextField
 from synthspec.lower.constraints import Resolved, holds, resolve
 from synthspec.lower.derive import derive
 from synthspec.lower.grammar import (
+    DEFAULT_MAX_WORDS,
     STOP,
     Lowered,
     edit_grammar,
@@ -27,9 +28,10 @@ from synthspec.lower.grammar import (
     text_grammar,
 )
 from synthspec.lower.order import field_order, layout_order
-from synthspec.lower.plan import EDIT_OF, WORDS, FieldPlan, RecordPlan
+from synthspec.lower.plan import EDIT_OF, SENTENCE_END, WORDS, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
-from synthspec.lower.sampling import sample_columns, sub_seed
+from synthspec.lower.sampling import draw_word_bounds, sample_columns, seed_word_counts, sub_seed
+from synthspec.lower.textshape import repeated_ngram, wants_sentence_end
 from synthspec.lower.verify import verify_record
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "parse_value",
     "plan_field",
     "plan_records",
+    "text_notes",
     "verify_record",
 ]
 
@@ -52,24 +55,34 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
 
     `extra["constraints"]` lists the indices of the `when` blocks whose conditions
     hold on the sampled values alone (blocks that test generated fields are
-    resolved again when their target is planned).
+    resolved again when their target is planned); `extra[WORDS]` the word
+    bound drawn for each `words from seeds` field; `extra[SENTENCE_END]` the
+    text fields that must end on a sentence end because most seeds' do.
     """
     seeds = list(seeds)
     plans = []
-    for index, sampled in enumerate(sample_columns(spec, seeds)):
+    columns = sample_columns(spec, seeds)
+    bounds = draw_word_bounds(spec, seeds, columns, DEFAULT_MAX_WORDS)
+    sentence = [f.name for f in spec.generated_fields if isinstance(f, TextField)
+                and wants_sentence_end([s.values.get(f.name) for s in seeds if isinstance(s.values.get(f.name), str)])]
+    for index, sampled in enumerate(columns):
         record_seed = sub_seed(spec.seed, index)
         active = [i for i, rule in enumerate(spec.constraints)
                   if all(c.field in sampled for c in rule.conditions)
                   and all(holds(c, sampled) for c in rule.conditions)]
+        extra: dict[str, Any] = {"constraints": active} if active else {}
+        if bounds[index]:
+            extra[WORDS] = bounds[index]
+        if sentence:
+            extra[SENTENCE_END] = sentence
         plans.append(RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
-                                seed_ids=choose_shots(spec, seeds, sampled, record_seed),
-                                extra={"constraints": active} if active else {}))
+                                seed_ids=choose_shots(spec, seeds, sampled, record_seed), extra=extra))
     return plans
 
 
 @lru_cache(maxsize=512)
-def _lowered_text(field: TextField, resolved: Resolved) -> Lowered:
-    return text_grammar(field, resolved)
+def _lowered_text(field: TextField, resolved: Resolved, sentence_end: bool = False) -> Lowered:
+    return text_grammar(field, resolved, sentence_end)
 
 
 @lru_cache(maxsize=64)
@@ -77,11 +90,13 @@ def _lowered_pattern(field: PatternField) -> Lowered:
     return pattern_grammar(field)
 
 
-def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[int] | None = None) -> Lowered:
+def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[int] | None = None,
+                sentence_end: bool = False) -> Lowered:
     """Grammar, budget and unenforced constraints of field `name` given the record's values so far.
 
     `words` narrows a text field's word limits for this one record (a
-    paraphrase keeps its source's length); it never widens them.
+    paraphrase keeps its source's length, `words from seeds` a drawn seed
+    length); it never widens them.  `sentence_end`: the text must end on one.
     """
     field = spec.field(name)
     if isinstance(field, PatternField):
@@ -89,7 +104,7 @@ def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[i
     if isinstance(field, TextField):
         if words is not None:
             field = narrowed(field, int(words[0]), int(words[1]))
-        return _lowered_text(field, resolve(spec, name, values))
+        return _lowered_text(field, resolve(spec, name, values), sentence_end)
     raise SynthspecError(Diagnostic(code="L050", message=f"`{name}` is a {field.kind} field, not generated",
                                     hint="only pattern and text fields are decoded by the model"))
 
@@ -98,16 +113,22 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
                seeds: Sequence[SeedExample] = ()) -> FieldPlan:
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
+    field = spec.field(name)
     edit = record.extra.get(EDIT_OF, {}).get(name)
-    if edit is not None and isinstance(spec.field(name), TextField):
-        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), str(edit["original"]),
+    no_repeat = field.no_repeat if isinstance(field, TextField) else 0
+    if edit is not None and isinstance(field, TextField):
+        original = str(edit["original"])
+        lowered = edit_grammar(field, resolve(spec, name, known), original,
                                int(edit["max_edits"]), frozenset(int(i) for i in edit.get("must_change", ())),
                                tuple(str(w) for w in edit.get("avoid", ())))
+        if repeated_ngram(original, no_repeat):
+            no_repeat = 0  # an edit copies its original's words: a repeat a person wrote stays allowed
     else:
-        lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name))
+        lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name),
+                              name in record.extra.get(SENTENCE_END, ()))
     prompt = render_prompt(spec, name, record, known, seeds)
     return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
-                     stop=STOP, unenforced=tuple(lowered.unenforced))
+                     stop=STOP, unenforced=tuple(lowered.unenforced), no_repeat_ngram=no_repeat)
 
 
 def parse_value(spec: Spec, name: str, text: str) -> Any:
@@ -140,10 +161,33 @@ def explain_field(spec: Spec, name: str, seeds: Sequence[SeedExample] = (), reco
             break
         values[other] = f"<{other}>"
     fp = plan_field(spec, name, plan, values, seeds)
-    parts = [f"# grammar of `{name}` for record {plan.index} (max {fp.max_tokens} tokens, stop {fp.stop!r})",
-             fp.grammar.rstrip()]
+    parts = [f"# grammar of `{name}` for record {plan.index} (max {fp.max_tokens} tokens, stop {fp.stop!r})"]
+    field = spec.field(name)
+    if isinstance(field, TextField):
+        parts += text_notes(field, plan, seeds, fp)
+    parts.append(fp.grammar.rstrip())
     if fp.unenforced:
         parts.append("# checked after generation:")
         parts += [f"#   {u}" for u in fp.unenforced]
     parts += [f"# prompt of `{name}`", fp.prompt]
     return "\n".join(parts)
+
+
+def text_notes(field: TextField, plan: RecordPlan, seeds: Sequence[SeedExample], fp: FieldPlan) -> list[str]:
+    """What `explain` says about a text field's length, ending and repeats for this record."""
+    notes = []
+    bound = plan.extra.get(WORDS, {}).get(field.name)
+    if field.words_from_seeds and bound is not None:
+        counts = sorted(seed_word_counts(field, seeds))
+        if counts:
+            pick = counts[len(counts) // 2], counts[len(counts) // 10], counts[(len(counts) * 9) // 10]
+            notes.append(f"# words from seeds: this record may write {bound[0]}..{bound[1]} words, drawn from the "
+                         f"lengths of its category's seeds (all {len(counts)} seeds: median {pick[0]}, "
+                         f"p10 {pick[1]}, p90 {pick[2]})")
+    if field.name in plan.extra.get(SENTENCE_END, ()):
+        notes.append("# ends on a sentence end (. ! ?): most of the seeds' texts do")
+    else:
+        notes.append("# ends cleanly: never inside a word or number, never on a comma or colon")
+    if fp.no_repeat_ngram:
+        notes.append(f"# no repeat {fp.no_repeat_ngram}: no word {fp.no_repeat_ngram}-gram may occur twice")
+    return notes

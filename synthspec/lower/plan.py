@@ -17,6 +17,9 @@ WORDS = "words"
 # "avoid": [words]}}: decode the field as an edit of `original` (each word kept, replaced or deleted;
 # 1..k changes, the words at `must_change` never kept, no replacement among `avoid`) instead of free text.
 EDIT_OF = "edit_of"
+# RecordPlan.extra key: [text fields] whose text must end on a sentence end (`.`, `!`, `?`) because
+# most of the seeds' texts for that field do (lower/textshape.py).
+SENTENCE_END = "sentence_end"
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,21 @@ class WordsProp:
 
 
 @dataclass
+class WordsFromSeeds:
+    """`words from seeds`: each record's word bound is drawn from the seed texts' lengths."""
+
+    pos: Pos = NO_POS
+
+
+@dataclass
+class NoRepeat:
+    """`no repeat N`: no word n-gram of size N may occur twice in the text (0 turns the default off)."""
+
+    size: int
+    pos: Pos = NO_POS
+
+
+@dataclass
 class CharsProp:
     range: Range
     pos: Pos = NO_POS
@@ -180,13 +195,18 @@ class StyleProp:
     pos: Pos = NO_POS
 
 
-TextProp = Union[WordsProp, CharsProp, ToneProp, StyleProp, MustInclude, MustNotInclude]
+TextProp = Union[WordsProp, WordsFromSeeds, NoRepeat, CharsProp, ToneProp, StyleProp, MustInclude, MustNotInclude]
 
 
 @dataclass
 class TextType:
     props: list[TextProp]
     pos: Pos = NO_POS
+
+    @property
+    def from_seeds(self) -> bool:
+        """True with `words from seeds`: the field then needs seeds that map a column onto it."""
+        return any(isinstance(p, WordsFromSeeds) for p in self.props)
 
 
 @dataclass
