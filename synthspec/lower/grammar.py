@@ -104,12 +104,12 @@ def _wrapped(bare: str, closing: str) -> str:
     return forms
 
 
-# What may follow a word: inside a text any ordinary punctuation; at the end only a sentence end
-# (when the seeds' texts end on one) or nothing / a sentence end — never a comma or colon that
-# promises more.
+# What may follow a word: inside a text any ordinary punctuation; at the end a sentence end (when the
+# seeds' texts end on one) or nothing / a sentence end — never a comma or colon that promises more, nor
+# "..." that trails off, nor "!!!".
 MID_CLOSING = "[,.;:!?]{0,3}"
-END_CLOSING = "[.!?]{0,3}"
-SENTENCE_CLOSING = "[.!?]{1,3}"
+END_CLOSING = "(\\.|[!?]{1,2})?"
+SENTENCE_CLOSING = "(\\.|[!?]{1,2})"
 
 
 def shaped_word(digits: bool = True, closing: str = MID_CLOSING) -> str:
@@ -227,7 +227,9 @@ def _terminal(base: str, negations: list[str]) -> str:
 
 
 def _include_regex(text: str, closing: str) -> str:
-    return "/" + _wrapped(escape(text), closing) + "/"
+    """An included value as written, then punctuation (not bracketed: a small model otherwise tacks
+    "(ABC-123456)" on at the end instead of using the value in a sentence)."""
+    return f"/{escape(text)}{closing}/"
 
 
 # The last word of a text gets its own terminal, `<NAME>_END`: the same word with the ending's punctuation.

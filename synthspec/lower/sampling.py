@@ -173,7 +173,7 @@ def draw_word_bounds(spec: Spec, seeds: Sequence[SeedExample], sampled: list[dic
     The length is drawn from the seeds of the record's own category (every sampled category field the
     seeds carry a value for must match), from a stream keyed by (spec seed, field, index), so the
     lengths of a category's records follow that category's seeds (short "card arrived?" intents stay
-    short) and do not depend on the count or batching.
+    short) and, given the record's category, do not depend on the count or batching.
     """
     fields = [f for f in spec.generated_fields if isinstance(f, TextField) and f.words_from_seeds]
     out: list[dict[str, tuple[int, int]]] = [{} for _ in sampled]

@@ -97,7 +97,9 @@ def test_must_include_is_required_anywhere(accepts, flagship):
     assert not accepts(flagship, words(60, include=None))
     for at in (0, 30, 59):
         assert accepts(flagship, words(60, at=at))
-    assert accepts(flagship, words(60).replace(ORDER, f"({ORDER}),"))
+    assert accepts(flagship, words(60).replace(ORDER, f"{ORDER},"))
+    # not bracketed: a small model tacked "(ABC-123456)!!" onto texts instead of using the value
+    assert not accepts(flagship, words(60).replace(ORDER, f"({ORDER}),"))
     assert not accepts(flagship, words(60).replace(ORDER, "ABC-123457"))
 
 
