@@ -64,6 +64,8 @@ class Report:
     flagged: set[int] = field(default_factory=set)
     failed: bool = False
     data_file: str | None = None
+    #: per-text-field quality measures beside the seeds' and a seeded sample (validate/quality.py)
+    quality: dict[str, Any] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -94,4 +96,5 @@ class Report:
                 for f in self.plugin_failures
             ],
             "validators": [r.to_json() for r in self.runs],
+            "quality": self.quality,
         }
