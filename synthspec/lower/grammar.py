@@ -93,14 +93,15 @@ def _bare_word(digits: bool) -> str:
 
 
 def _wrapped(bare: str, closing: str) -> str:
-    """`bare` alone, in parentheses or in double quotes — opened and closed within the word, so no
-    text is left with an unbalanced bracket or quote — then `closing` (trailing punctuation).  A
-    bracketed or quoted word may hold punctuation before its closer (`"quoted,"`, `(really?)`); as
-    the last word of a text that must end a sentence it may also end on it inside (`"done."`)."""
+    """`bare` alone or in double quotes — opened and closed within the word, so no text is left with
+    an unbalanced quote — then `closing` (trailing punctuation).  A quoted word may hold punctuation
+    before its closer (`"quoted,"`); as the last word of a text that must end a sentence it may also
+    end on it inside (`"done."`).  No brackets: the embedded model's one-word parentheticals were
+    noise ("(I've)", "(You'll)"), its longer ones loops ("(search: ...) (search: ...)")."""
     inner = "[,.;:!?]{0,2}"
-    forms = f'({bare}|\\({bare}{inner}\\)|"{bare}{inner}"){closing}'
+    forms = f'({bare}|"{bare}{inner}"){closing}'
     if closing == SENTENCE_CLOSING:
-        forms = f'({forms}|\\({bare}{SENTENCE_CLOSING}\\)|"{bare}{SENTENCE_CLOSING}")'
+        forms = f'({forms}|"{bare}{SENTENCE_CLOSING}")'
     return forms
 
 
@@ -113,7 +114,7 @@ SENTENCE_CLOSING = "(\\.|[!?]{1,2})"
 
 
 def shaped_word(digits: bool = True, closing: str = MID_CLOSING) -> str:
-    """A word as people write one (see `_bare_word`), optionally bracketed or quoted, then punctuation.
+    """A word as people write one (see `_bare_word`), optionally quoted, then punctuation.
 
     A bag of letters and punctuation in any order let a small model glue a phrase into one "word"
     ("good.I'mnotsure", "forme-to-be/mybank(s"), end a text inside a number ("107-165-") or open a

@@ -4,8 +4,9 @@ dropped with the classifier's answer.  The real TF-IDF + LR target, trained on t
 from __future__ import annotations
 
 import csv
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from synthspec.ir.compile import compile_spec
 from synthspec.validate.api import ValidatorContext
