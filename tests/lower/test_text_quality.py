@@ -169,3 +169,16 @@ def test_shared_measures():
 def test_banking77_seeds_pass_their_own_default():
     texts = [json.loads(line)["text"] for line in SEEDS.read_text(encoding="utf-8").splitlines()]
     assert sum(repeated_ngram(t, DEFAULT_NO_REPEAT) is not None for t in texts) == 0
+
+
+def test_explain_shows_the_drawn_bound_the_ending_and_the_ngram_size(tmp_path, capsys):
+    from synthspec.cli import main
+
+    path = spec_text(tmp_path, "words from seeds  no repeat 3")
+    assert main(["explain", str(path), "--section", "grammar"]) == 0
+    out = capsys.readouterr().out
+    spec, seeds = compiled(tmp_path, "words from seeds  no repeat 3")
+    low, high = plan_records(spec, seeds)[0].extra[WORDS]["text"]
+    assert f"this record may write {low}..{high} words" in out
+    assert "all 90 seeds: median" in out
+    assert "ends on a sentence end" in out and "no repeat 3" in out
