@@ -4,7 +4,7 @@ Public surface (what the orchestrator and CLI call):
 
 - `open_backend(model: ModelSpec, *, backend=None, ref=None) -> Backend`
 - `run_build(spec, backend, options: BuildOptions, record_check=None, dataset_check=None) -> BuildResult`
-- `Rejection(validator, message, field=None)`: what an injected `record_check` returns
+- `Rejection(validator, message, field=None, policy="drop")`: what an injected `record_check` returns
 - `DatasetCheck`: records in index order -> {position: [Rejection]}; those records are removed and regenerated
 """
 
