@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from synthspec.diagnostics import SynthspecError
+from synthspec.diagnostics import Diagnostic, SynthspecError
 
 
 def write_error(path: Path, exc: OSError) -> SynthspecError:
@@ -32,12 +32,14 @@ def write_error(path: Path, exc: OSError) -> SynthspecError:
 
 def unreadable_error(path: Path, line: int, reason: str) -> SynthspecError:
     """A clear error for a build file damaged somewhere other than its last line."""
-    return SynthspecError(
-        f"{path} line {line} is unreadable ({reason}) and is not the last line, so it is not a torn write",
+    return SynthspecError(Diagnostic(
         code="B012",
+        message=f"line {line} of {path.name} is unreadable ({reason}) and is not the last line, so it is not "
+                "a torn write",
         hint="the file was changed by something other than synthspec; restore it, delete that line by hand, "
              "or re-run with --force to start the build over",
-    )
+        file=str(path), line=line, column=1,
+    ))
 
 
 def read_jsonl_tail_safe(path: Path, repair: bool = True) -> list[dict[str, Any]]:
