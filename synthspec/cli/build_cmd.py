@@ -119,7 +119,8 @@ def report_build(spec: Spec, args, result, out: Path, fmt: str, dataset_check, s
               + (f" --out {args.out}" if args.out else ""), file=sys.stderr)
         return 130
     kept = f" ({result.kept} kept from an earlier run)" if result.kept else ""
-    dropped = (f"; {drop_text(result.dropped_by)} by dataset validators and regenerated"
+    by = drop_text(result.dropped_by).partition(" (")[2].rstrip(")")
+    dropped = (f"; {result.dropped} dropped by dataset validators and regenerated ({by})"
                if result.dropped else "")
     print(f"built {result.written}/{result.total} records{kept} → {out} in {result.seconds:.1f}s; "
           f"{result.rejected} rejected generations{dropped}; {tokens}")

@@ -145,10 +145,21 @@ def load_seeds(spec: Spec) -> tuple[list[SeedExample], str | None]:
     return examples, file_sha256(src.resolved_path)
 
 
-def shard_range(count: int, shard: tuple[int, int]) -> range:
-    """The indices of shard K of N: the K-th of N contiguous, near-equal parts of [0, count)."""
+def shard_range(count: int, shard: tuple[int, int], align: int = 1) -> range:
+    """The indices of shard K of N: the K-th of N contiguous, near-equal parts of [0, count).
+
+    Inner boundaries fall on multiples of `align` (the batch size), so a shard
+    starts where a window of the unsharded build starts and a merge sees the
+    same batches as the unsharded build (which matters where results depend on
+    the batch, e.g. transformers).
+    """
     k, n = shard
-    return range((k - 1) * count // n, k * count // n)
+
+    def bound(j: int) -> int:
+        # j/n of the way, rounded to the nearest multiple of `align`
+        return count if j >= n else min(count, (2 * j * count + n * align) // (2 * n * align) * align)
+
+    return range(bound(k - 1), bound(k))
 
 
 def batch_invariant(backend: Backend, session: DecodeSession) -> bool:
@@ -278,7 +289,7 @@ class Engine:
         journal = self._prepare()
         plans = list(self.technique.plan(list(self.lower.plan_records(self.spec, self.seed_examples))))
         if self.options.shard is not None:
-            part = shard_range(len(plans), self.options.shard)
+            part = shard_range(len(plans), self.options.shard, self.batch_size)
             plans = [p for p in plans if p.index in part]
         by_index = {p.index: p for p in plans}
         self._replay(journal, by_index)
@@ -462,7 +473,8 @@ class Engine:
                        "regenerations": o.max_regenerations, "dataset_passes": o.max_dataset_passes},
             "invocation": {"spec": self.spec.source_file, "model_ref": self.spec.model.ref,
                            "backend": self.backend.identity.backend},
-            "counts": {"requested": self.spec.count if o.shard is None else len(shard_range(self.spec.count, o.shard)),
+            "counts": {"requested": self.spec.count if o.shard is None
+                       else len(shard_range(self.spec.count, o.shard, self.batch_size)),
                        "written": len(self.state.live),
                        "dropped_by_dataset_check": sum(self.state.drops.values())},
             "dropped_by": dict(sorted(self.state.drops_by.items())),
