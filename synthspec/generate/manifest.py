@@ -78,7 +78,7 @@ def build_identity(spec: Spec, model: ModelIdentity, seeds_sha256: str | None,
         "backend": model.backend,
         "model": model.model_id,
         "model_sha256": model.model_sha256,
-        "model_settings": model_settings(spec),
+        "sampling": model_settings(spec),  # every model setting (the name predates repeat_penalty &c.)
         "prompt_template_sha256": template_sha256(spec),
         "seeds_sha256": seeds_sha256,
         "shard": f"{shard[0]}/{shard[1]}" if shard else None,

@@ -50,7 +50,7 @@ def test_every_model_setting_is_in_the_identity():
     base = _spec(seed=1)
     penalised = base.model_copy(update={"model": base.model.model_copy(update={"repeat_penalty": 1.3})})
     old = {"identity": build_identity(base, MODEL, None)}
-    with pytest.raises(SynthspecError, match="model_settings"):
+    with pytest.raises(SynthspecError, match="sampling"):
         check_resumable(old, build_identity(penalised, MODEL, None), Path("o.jsonl"))
     # where the model file lives is not part of it (its content hash is)
     moved = base.model_copy(update={"model": base.model.model_copy(update={"ref": "/elsewhere/m.gguf"})})
