@@ -31,17 +31,22 @@ from synthspec.lower.plan import RecordPlan
 
 @dataclass(frozen=True)
 class Rejection:
-    """Why a finished record (or, from a dataset check, a kept record) was refused.
+    """Why a finished record (or, from a dataset check, a kept record) was refused — the one type of it.
 
+    Record validators return it (`synthspec.validate.make_record_check`), the
+    engine's own checks make it, dataset checks map records to lists of it.
     `policy` is the refusing validator's: `drop` (the record is retried or
     regenerated), `fail` (logged, then the build stops: records already written
-    stay; re-running resumes) or `flag` (reported only).
+    stay; re-running resumes) or `flag` (reported only).  `field` is the field
+    of the first error finding (the rejects ledger records it); `findings` are
+    the validator's error findings, when a validator made it.
     """
 
     validator: str
     message: str
     field: str | None = None
     policy: str = "drop"
+    findings: tuple[Any, ...] = ()
 
     @property
     def stop(self) -> bool:
