@@ -28,7 +28,7 @@ from synthspec.lower.grammar import (
     text_grammar,
 )
 from synthspec.lower.order import field_order, layout_order
-from synthspec.lower.plan import EDIT_OF, SENTENCE_END, WORDS, FieldPlan, RecordPlan
+from synthspec.lower.plan import EditOf, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
 from synthspec.lower.sampling import draw_word_bounds, sample_columns, seed_word_counts, sub_seed
 from synthspec.lower.textshape import repeated_ngram, wants_sentence_end
@@ -53,11 +53,11 @@ __all__ = [
 def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPlan]:
     """Every record's sampled values, own seed and few-shot seed ids (deterministic from `spec.seed`).
 
-    `extra["constraints"]` lists the indices of the `when` blocks whose conditions
+    `constraints` lists the indices of the `when` blocks whose conditions
     hold on the sampled values alone (blocks that test generated fields are
-    resolved again when their target is planned); `extra[WORDS]` the word
-    bound drawn for each `words from seeds` field; `extra[SENTENCE_END]` the
-    text fields that must end on a sentence end because most seeds' do.
+    resolved again when their target is planned); `words` the word bound
+    drawn for each `words from seeds` field; `sentence_end` the text fields
+    that must end on a sentence end because most seeds' do.
     """
     seeds = list(seeds)
     plans = []
@@ -70,13 +70,10 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
         active = [i for i, rule in enumerate(spec.constraints)
                   if all(c.field in sampled for c in rule.conditions)
                   and all(holds(c, sampled) for c in rule.conditions)]
-        extra: dict[str, Any] = {"constraints": active} if active else {}
-        if bounds[index]:
-            extra[WORDS] = bounds[index]
-        if sentence:
-            extra[SENTENCE_END] = sentence
         plans.append(RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
-                                seed_ids=choose_shots(spec, seeds, sampled, record_seed), extra=extra))
+                                seed_ids=choose_shots(spec, seeds, sampled, record_seed),
+                                constraints=tuple(active), words=dict(bounds[index]),
+                                sentence_end=tuple(sentence)))
     return plans
 
 
@@ -114,18 +111,15 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
     field = spec.field(name)
-    edit = record.extra.get(EDIT_OF, {}).get(name)
+    edit: EditOf | None = record.edit_of.get(name)
     no_repeat = field.no_repeat if isinstance(field, TextField) else 0
     if edit is not None and isinstance(field, TextField):
-        original = str(edit["original"])
-        lowered = edit_grammar(field, resolve(spec, name, known), original,
-                               int(edit["max_edits"]), frozenset(int(i) for i in edit.get("must_change", ())),
-                               tuple(str(w) for w in edit.get("avoid", ())))
-        if repeated_ngram(original, no_repeat):
+        lowered = edit_grammar(field, resolve(spec, name, known), edit.original, edit.max_edits,
+                               frozenset(edit.must_change), edit.avoid)
+        if repeated_ngram(edit.original, no_repeat):
             no_repeat = 0  # an edit copies its original's words: a repeat a person wrote stays allowed
     else:
-        lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name),
-                              name in record.extra.get(SENTENCE_END, ()))
+        lowered = lower_field(spec, name, known, record.words.get(name), name in record.sentence_end)
     prompt = render_prompt(spec, name, record, known, seeds)
     return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
                      stop=STOP, unenforced=tuple(lowered.unenforced), no_repeat_ngram=no_repeat)
@@ -176,7 +170,7 @@ def explain_field(spec: Spec, name: str, seeds: Sequence[SeedExample] = (), reco
 def text_notes(field: TextField, plan: RecordPlan, seeds: Sequence[SeedExample], fp: FieldPlan) -> list[str]:
     """What `explain` says about a text field's length, ending and repeats for this record."""
     notes = []
-    bound = plan.extra.get(WORDS, {}).get(field.name)
+    bound = plan.words.get(field.name)
     if field.words_from_seeds and bound is not None:
         counts = sorted(seed_word_counts(field, seeds))
         if counts:
@@ -184,7 +178,7 @@ def text_notes(field: TextField, plan: RecordPlan, seeds: Sequence[SeedExample],
             notes.append(f"# words from seeds: this record may write {bound[0]}..{bound[1]} words, drawn from the "
                          f"lengths of its category's seeds (all {len(counts)} seeds: median {pick[0]}, "
                          f"p10 {pick[1]}, p90 {pick[2]})")
-    if field.name in plan.extra.get(SENTENCE_END, ()):
+    if field.name in plan.sentence_end:
         notes.append("# ends on a sentence end (. ! ?): most of the seeds' texts do")
     else:
         notes.append("# ends cleanly: never inside a word or number, never on a comma or colon")

@@ -18,7 +18,6 @@ from synthspec.diagnostics import SynthspecError
 from synthspec.ir.compile import compile_spec
 from synthspec.ir.model import DEFAULT_NO_REPEAT, IntRange, TextField
 from synthspec.lower import plan_field, plan_records, verify_record
-from synthspec.lower.plan import SENTENCE_END, WORDS
 from synthspec.lower.textshape import ending_problem, repeated_ngram, sentence_end_share
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,26 +74,26 @@ def test_checker_rejects_what_cannot_work(tmp_path):
 def test_word_bounds_follow_each_categorys_seeds(tmp_path):
     spec, seeds = compiled(tmp_path, "words from seeds", count=300)
     plans = plan_records(spec, seeds)
-    assert all("text" in p.extra[WORDS] for p in plans)
+    assert all("text" in p.words for p in plans)
     # every drawn bound brackets the length of some seed of the record's own label
     by_label: dict[str, set[int]] = {}
     for s in seeds:
         by_label.setdefault(s.values["label"], set()).add(len(s.values["text"].split()))
     for p in plans:
-        low, high = p.extra[WORDS]["text"]
+        low, high = p.words["text"]
         assert any(low <= n <= high for n in by_label[p.sampled["label"]])
     # and the midpoints follow the seeds' length distribution
-    mids = [sum(p.extra[WORDS]["text"]) / 2 for p in plans]
+    mids = [sum(p.words["text"]) / 2 for p in plans]
     seed_lengths = [len(s.values["text"].split()) for s in seeds]
     assert abs(statistics.median(mids) - statistics.median(seed_lengths)) <= 2
     # reproducible
-    assert [p.extra[WORDS] for p in plan_records(spec, seeds)] == [p.extra[WORDS] for p in plans]
+    assert [p.words for p in plan_records(spec, seeds)] == [p.words for p in plans]
 
 
 def test_the_grammar_holds_the_drawn_bound(tmp_path, accepts):
     spec, seeds = compiled(tmp_path, "words from seeds")
     plan = plan_records(spec, seeds)[0]
-    low, high = plan.extra[WORDS]["text"]
+    low, high = plan.words["text"]
     grammar = plan_field(spec, "text", plan, {}, seeds).grammar
     text = lambda n: " " + " ".join(["card"] * (n - 1) + ["here."]) + "\n"  # noqa: E731
     assert accepts(grammar, text(low)) and accepts(grammar, text(high))
@@ -110,7 +109,7 @@ def test_seeds_that_end_sentences_make_texts_end_one(tmp_path, accepts):
     spec, seeds = compiled(tmp_path, "words 3..6")
     assert sentence_end_share(s.values["text"] for s in seeds) > 0.8
     plan = plan_records(spec, seeds)[0]
-    assert "text" in plan.extra[SENTENCE_END]
+    assert "text" in plan.sentence_end
     grammar = plan_field(spec, "text", plan, {}, seeds).grammar
     assert accepts(grammar, " where is my card?\n")
     assert accepts(grammar, ' it said "declined."\n')
@@ -178,7 +177,7 @@ def test_explain_shows_the_drawn_bound_the_ending_and_the_ngram_size(tmp_path, c
     assert main(["explain", str(path), "--section", "grammar"]) == 0
     out = capsys.readouterr().out
     spec, seeds = compiled(tmp_path, "words from seeds  no repeat 3")
-    low, high = plan_records(spec, seeds)[0].extra[WORDS]["text"]
+    low, high = plan_records(spec, seeds)[0].words["text"]
     assert f"this record may write {low}..{high} words" in out
     assert "all 90 seeds: median" in out
     assert "ends on a sentence end" in out and "no repeat 3" in out
