@@ -83,11 +83,12 @@ def word_bounds(f: TextField) -> tuple[int, int]:
 
 def _bare_word(digits: bool) -> str:
     """The letters of a word: a run of letters (and digits), at most two more runs joined by a period,
-    hyphen, slash or ampersand ("e-mail", "U.S.", "$10.48", "and/or"), then at most one short
-    apostrophe suffix ("don't", "bank's") — never two ("money's's")."""
+    hyphen or ampersand ("e-mail", "U.S.", "$10.48", "AT&T"), then at most one short apostrophe suffix
+    ("don't", "bank's") — never two ("money's's").  No slash: the embedded model glued lists of
+    alternatives with it ("from/to/by", "create/update/change"); dates and "24/7" are digit words."""
     core = "A-Za-z0-9" if digits else "A-Za-z"
     lead = "\\$?" if digits else ""
-    joiners = "".join(escape_char(c, True) for c in ".-/&")
+    joiners = "".join(escape_char(c, True) for c in ".-&")
     return (f"{lead}[{core}][{core}]{{0,{MAX_WORD_CHARS - 1}}}([{joiners}][{core}]{{1,12}}){{0,2}}"
             f"('[A-Za-z]{{1,2}})?{'%?' if digits else ''}")
 

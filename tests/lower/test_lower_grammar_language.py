@@ -159,7 +159,7 @@ def test_every_sampled_sentence_passes_verify(sample, seed):
     assert verify_record(short, record) == [], text
 
 
-@pytest.mark.parametrize("word", ["don't", "e-mail", "U.S.", "$10.48", "and/or", "\"quoted,\"", "40's."])
+@pytest.mark.parametrize("word", ["don't", "e-mail", "U.S.", "$10.48", "AT&T", "\"quoted,\"", "40's."])
 def test_words_people_write_are_words(accepts, word):
     grammar = text_grammar(make_spec(TextField(name="text", words=IntRange(min=1, max=3))), {})
     assert accepts(grammar, f" {word}\n")

@@ -117,7 +117,8 @@ def test_seeds_that_end_sentences_make_texts_end_one(tmp_path, accepts):
     assert not accepts(grammar, " where is my card...\n")
 
 
-@pytest.mark.parametrize("ending", ["107-165-", "money's's", "and,", "the (card", "(I've)", 'said "no', "card..."])
+@pytest.mark.parametrize("ending", ["107-165-", "money's's", "and,", "the (card", "(I've)", 'said "no', "card...",
+                                    "from/to/by."])
 def test_no_text_ends_inside_a_word_or_unbalanced(accepts, ending):
     grammar = plan_field(make_spec(TextField(name="text", words=IntRange(min=1, max=8))), "text",
                          plan_records(make_spec(TextField(name="text")), [])[0], {}).grammar
