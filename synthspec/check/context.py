@@ -20,7 +20,9 @@ BUILTIN_CLASSES = {"pii": "class", "profanity": "list"}
 TECHNIQUES = ("plain", "self_instruct", "paraphrase", "counterfactual", "adversarial", "gap_filling")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 SEED_FORMATS = ("jsonl", "csv", "tsv")
-BACKENDS = ("llamacpp", "transformers", "openai")
+BACKENDS = ("llamacpp", "transformers", "server", "openai")  # `openai`: the server backend's former name
+#: how the server backend speaks to each server (`auto`: read from its /v1/models answer)
+DIALECTS = ("auto", "vllm", "sglang", "llamacpp", "openai")
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from synthspec.check.context import BACKENDS, TECHNIQUES, CheckContext, did_you_mean, value_python
+from synthspec.check.context import BACKENDS, DIALECTS, TECHNIQUES, CheckContext, did_you_mean, value_python
 from synthspec.parse import ast
 
 TECHNIQUE_PARAMS: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -29,6 +29,11 @@ MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
     "top_k": (int, 1, 1_000_000),
     "max_tokens": (int, 1, 1_000_000),
     "repeat_penalty": ((int, float), 1.0, 2.0),
+    # the server backend (docs/scale.md)
+    "dialect": (str, None, None),
+    "per_server": (int, 1, 4096),
+    "retries": (int, 0, 100),
+    "timeout": ((int, float), 0.1, 86_400),
 }
 
 
@@ -89,6 +94,9 @@ def model_block(ctx: CheckContext) -> None:
             if name == "backend" and value not in BACKENDS:
                 ctx.report("C097", f"unknown backend `{value}`", prop.value.pos,
                            did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)}")
+            if name == "dialect" and value not in DIALECTS:
+                ctx.report("C097", f"unknown server dialect `{value}`", prop.value.pos,
+                           did_you_mean(value, DIALECTS) or f"dialects: {', '.join(DIALECTS)}")
             if name == "servers" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 ctx.report("C096", "servers are URL strings", prop.value.pos)
 

@@ -267,6 +267,12 @@ class ModelSpec(Frozen):
     max_tokens: int | None = None
     # A small base model loops on its own phrases; a mild penalty on repeated tokens keeps texts varied.
     repeat_penalty: float = 1.1
+    # The server backend (None: its defaults); how requests travel, never what a record is,
+    # so they stay out of the build identity.
+    dialect: str | None = None
+    per_server: int | None = None
+    retries: int | None = None
+    timeout: float | None = None
 
 
 class OutputSpec(Frozen):
