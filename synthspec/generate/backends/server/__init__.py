@@ -82,6 +82,7 @@ class ServerBackend(Backend):
             self.fleet.close()
             raise
         self._check_probes()
+        self.field_routes: dict[str, dict[str, str]] = {}
         self._identity = ModelIdentity(self.name, self.model_ref, "models: " + ", ".join(self.model_ids))
 
     # ------------------------------------------------------------ opening
@@ -142,6 +143,11 @@ class ServerBackend(Backend):
         """Per server: which constraint of `grammar` it receives and what is only checked after."""
         return {url: get_dialect(self.dialects[url]).route(grammar) for url in self.urls}
 
+    def describe_fields(self, spec: Any) -> dict[str, dict[str, str]]:
+        """Per field and server, the constraint sent and what is checked after (kept for the manifest)."""
+        self.field_routes = field_routes(spec, self.dialects)
+        return self.field_routes
+
     def manifest_info(self) -> dict[str, Any]:
         """What the manifest should say about the servers (the engine records it under `servers`)."""
         return {
@@ -150,6 +156,7 @@ class ServerBackend(Backend):
             "probe": [{"url": p.url, "dialect": p.dialect, "field": p.field, "enforced": p.enforced,
                        "answer": p.answer, "error": p.error} for p in self.probes],
             "constraints": "client-checked only" if self.client_checked_only else "server-enforced, re-checked",
+            "fields": self.field_routes,
             "usage": dict(self.fleet.usage),
         }
 
@@ -198,3 +205,39 @@ def base_url(url: str) -> str:
 
 
 __all__ = ["DEFAULTS", "DIALECTS", "DIALECT_CHOICES", "ServerBackend", "base_url"]
+
+
+def field_routes(spec: Any, dialects: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Per generated field and server: the constraint it receives and what is only checked after.
+
+    Computed on record 0's grammars (a field's grammar has the same shape in every
+    record; only included values differ).
+    """
+    from synthspec.generate.engine import load_seeds
+    from synthspec.lower import field_order, plan_field, plan_records
+
+    seeds, _ = load_seeds(spec)
+    plans = plan_records(spec, seeds)
+    if not plans:
+        return {}
+    record = plans[0]
+    values: dict[str, Any] = dict(record.sampled)
+    out: dict[str, dict[str, str]] = {}
+    for name in field_order(spec):
+        plan = plan_field(spec, name, record, values, seeds)
+        out[name] = {url: get_dialect(d).route(plan.grammar).describe() if d != "auto" else "auto"
+                     for url, d in dialects.items()}
+        values[name] = f"<{name}>"
+    return out
+
+
+def print_routes(routes: dict[str, dict[str, str]], stream: Any = None) -> None:
+    """The routes once on the terminal: servers with the same dialect are listed together."""
+    stream = stream or sys.stderr
+    for name, per_server in routes.items():
+        grouped: dict[str, list[str]] = {}
+        for url, text in per_server.items():
+            grouped.setdefault(text, []).append(url)
+        for text, urls in grouped.items():
+            where = "all servers" if len(urls) == len(per_server) and len(urls) > 1 else ", ".join(urls)
+            print(f"constraint of `{name}` on {where}: {text}", file=stream)

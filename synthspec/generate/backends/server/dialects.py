@@ -59,9 +59,7 @@ class Route:
     client_checked: str
 
     def describe(self) -> str:
-        if self.sent is None:
-            return f"no constraint sent; {self.client_checked} checked after"
-        return f"{self.sent}; {self.client_checked} checked after"
+        return f"sent as {self.sent or 'nothing'}; only checked after: {self.client_checked}"
 
 
 @lru_cache(maxsize=4096)
@@ -115,7 +113,7 @@ class VllmDialect(Dialect):
     name = "vllm"
 
     def route(self, grammar: str) -> Route:
-        return Route("structured_outputs.grammar (the Lark grammar as is)", "nothing else")
+        return Route("structured_outputs.grammar (the Lark grammar as is)", "nothing")
 
     def body(self, model: str, request: GenRequest) -> dict[str, Any]:
         body = self._sampling(model, request, "repetition_penalty")
@@ -130,7 +128,7 @@ class LlamaCppDialect(Dialect):
     def route(self, grammar: str) -> Route:
         if gbnf_or_none(grammar) is None:
             return Route(None, "the whole grammar (it uses llguidance's &/~, which GBNF cannot express)")
-        return Route(f"{self.field} (GBNF translated from the Lark grammar)", "nothing else")
+        return Route(f"{self.field} (GBNF translated from the Lark grammar)", "nothing")
 
     def body(self, model: str, request: GenRequest) -> dict[str, Any]:
         body = self._sampling(model, request, "repeat_penalty")
