@@ -122,3 +122,56 @@ class BlackHole:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class RayCluster:
+    """A real two-node Ray cluster on loopback: `ray start --head` plus a second `ray start` joining it.
+
+    Both run with `--block` as child processes of the test, so stopping them stops exactly what
+    was started here (never `ray stop`, which would end other people's clusters on the machine).
+    Every port is chosen free; the head's temp dir is private to this cluster.
+    """
+
+    def __init__(self, tmp: str, cpus_per_node: int = 1) -> None:
+        import os
+
+        env = {**os.environ, "SYNTHSPEC_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.procs = [subprocess.Popen(
+            ["ray", "start", "--block", "--head", "--port", str(self.port), "--include-dashboard", "false",
+             "--temp-dir", tmp, *self._node_args(cpus_per_node)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if self.procs[0].poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise AssertionError("ray head did not start") from None
+                time.sleep(0.2)
+        self.procs.append(subprocess.Popen(
+            ["ray", "start", "--block", "--address", self.address, *self._node_args(cpus_per_node)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
+    @staticmethod
+    def _node_args(cpus: int) -> list[str]:
+        args = ["--node-ip-address", "127.0.0.1", "--num-cpus", str(cpus), "--disable-usage-stats"]
+        for flag in ("--node-manager-port", "--object-manager-port", "--metrics-export-port",
+                     "--runtime-env-agent-port", "--dashboard-agent-listen-port", "--dashboard-agent-grpc-port"):
+            args += [flag, str(free_port())]
+        return args
+
+    def wait_for_nodes(self, n: int = 2, limit: float = 120.0) -> None:
+        import ray
+
+        deadline = time.monotonic() + limit
+        while len([node for node in ray.nodes() if node["Alive"]]) < n:
+            assert time.monotonic() < deadline, "the second Ray node did not join"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            stop(proc)
