@@ -151,3 +151,18 @@ def test_model_block_takes_the_server_settings(tmp_path):
     with pytest.raises(SynthspecError) as info:
         compile_spec(_spec(tmp_path, "    per_server 0"))
     assert "per_server" in info.value.render()
+
+
+def test_explain_says_what_each_field_sends(tmp_path, capsys):
+    from synthspec.cli import main
+
+    spec = tmp_path / "v.synth"
+    spec.write_text('dataset v {\n  count 2\n  list banned = ["Monzo"]\n  field code: string /[A-Z]{3}/\n'
+                    "  field text: text {\n    words 3..6\n    must not include banned\n  }\n"
+                    '  model {\n    servers ["http://127.0.0.1:1"]\n    dialect llamacpp\n  }\n}\n', encoding="utf-8")
+    assert main(["explain", str(spec), "--section", "grammar"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("servers (llamacpp)")]
+    assert lines == ["servers (llamacpp): sent as grammar (GBNF translated from the Lark grammar); only checked "
+                     "after: nothing",
+                     "servers (llamacpp): sent as nothing; only checked after: the whole grammar (it uses "
+                     "llguidance's &/~, which GBNF cannot express)"]
