@@ -23,7 +23,7 @@ from synthspec.generate.backends.server.fleet import DOWN_AFTER, Server
 from synthspec.generate.grammars import accepts
 from tests.servers.helpers import start_llama_server, stop
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MINI = Path(__file__).resolve().parent.parent / "generate" / "fixtures" / "mini.synth"
 SENTENCE = 'start: "The " WORD " is " ("red"|"blue") ".\\n"\nWORD: /[a-z]{2,10}/\n'

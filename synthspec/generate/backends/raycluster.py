@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Hashable, Sequence
+from pathlib import Path
 from typing import Any
 
 from synthspec.diagnostics import SynthspecError
@@ -90,6 +91,8 @@ class RayBackend(Backend):
                                      hint="start it with `ray start --head`, and pass its address to --ray "
                                           "(or 'auto' on one of its nodes)") from None
         self.address = address
+        if ref is not None and Path(ref).expanduser().exists():
+            ref = str(Path(ref).expanduser().resolve())  # actors do not share the driver's working directory
         self.backend_name, self.ref, self.threads, self.per_actor = backend, ref, threads, max(1, per_actor)
         self._cls = _actor_class(ray)
         count = actors or max(1, int(ray.cluster_resources().get("CPU", 1)) // max(1, threads))
