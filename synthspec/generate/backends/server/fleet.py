@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import queue
 import random
 import threading
@@ -40,6 +41,11 @@ OVERLOAD_STATUS = {429, 503}
 RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 DOWN_AFTER = 3  # failures in a row that mark a server down
 COOL_DOWN = (1.0, 30.0)  # first and longest wait before a down server is tried again
+
+
+def api_key() -> str:
+    """The bearer token servers get: `$SYNTHSPEC_API_KEY`, else `$OPENAI_API_KEY` (hosted APIs need one)."""
+    return os.environ.get("SYNTHSPEC_API_KEY") or os.environ.get("OPENAI_API_KEY") or "synthspec"
 
 
 class Transient(Exception):
@@ -154,7 +160,7 @@ class Fleet:
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout, limits=httpx.Limits(
                 max_connections=None, max_keepalive_connections=max(4, 2 * self.capacity)),
-                headers={"Authorization": "Bearer synthspec"})
+                headers={"Authorization": f"Bearer {api_key()}"})
             self._changed = asyncio.Condition()
         assert self._changed is not None
         return self._client, self._changed
