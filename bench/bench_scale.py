@@ -4,10 +4,12 @@
 
 Every configuration builds the same spec at the same seed and batch size in one run, side by side:
 - `single`: llama.cpp in this process, one thread;
-- `servers xN`: N `python -m llama_cpp.server` processes on loopback (one thread each, `--n_batch 1`),
-  the server backend with one request in flight per server;
+- `servers xN`: N `python -m llama_cpp.server` processes on loopback (one thread each, `--n_batch 1`, so a
+  build is reproducible against the fleet), the server backend with one request in flight per server;
+  `servers x2 nb`: the same without `--n_batch 1` (prompts evaluated in batches: faster, not reproducible);
 - `ray xW`: a local Ray instance with W CPUs (`ray.init(num_cpus=W)`, one process tree; the tests use a
   real two-node cluster) and W actors, one thread each.
+`single again` repeats the first row at the end, to show how much the load on a shared machine drifted.
 Start-up (model loads, server starts, Ray) is timed apart from generation; records/min counts generation
 only.  The Ray rows must reproduce the single-process records exactly (checked and printed).  Every
 configuration uses one thread per model: on a machine with C idle cores, up to C of them run at once, so
@@ -76,16 +78,17 @@ def main() -> None:
 
     from synthspec.generate.backends.server import ServerBackend
 
-    for n in (1, 2, 4):
+    for n, exact in ((1, True), (2, True), (4, True), (2, False)):
         procs = []
 
-        def fleet(n: int = n, procs: list = procs):
-            started = [start_llama_server() for _ in range(n)]
+        def fleet(n: int = n, exact: bool = exact, procs: list = procs):
+            started = [start_llama_server(token_by_token=exact) for _ in range(n)]
             procs.extend(p for _, p in started)
             return ServerBackend([u for u, _ in started], per_server=1)
 
+        name = f"servers x{n}" + ("" if exact else " nb")
         try:
-            rows.append(run(f"servers x{n}", spec, fleet, tmp / f"servers{n}.jsonl", args.batch_size))
+            rows.append(run(name, spec, fleet, tmp / f"servers{n}{exact}.jsonl", args.batch_size))
         finally:
             for proc in procs:
                 stop(proc)
@@ -107,6 +110,10 @@ def main() -> None:
                 ray.shutdown()
             print(rows[-1], flush=True)
 
+    # the machine is shared: the single-process build again at the end brackets how the load drifted
+    rows.append(run("single again", spec, lambda: LlamaCppBackend(threads=1), tmp / "single2.jsonl",
+                    args.batch_size))
+    print(rows[-1], flush=True)
     base = rows[0]["per_min"]
     reference = _records(rows[0]["out"])
     print(f"\nload average after: {os.getloadavg()}")

@@ -30,14 +30,16 @@ def free_port() -> int:
     return port
 
 
-def start_llama_server(limit: float = 120.0) -> tuple[str, subprocess.Popen]:
-    """A real `python -m llama_cpp.server` on the embedded model; (base URL, process) once it listens."""
+def start_llama_server(limit: float = 120.0, token_by_token: bool = True) -> tuple[str, subprocess.Popen]:
+    """A real `python -m llama_cpp.server` on the embedded model; (base URL, process) once it listens.
+
+    `token_by_token=False` drops `--n_batch 1` (faster prompts, answers then depend on the cache)."""
     from synthspec.generate.backends.llamacpp import embedded_model_path
 
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_model_path()), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--n_batch", "1"],
+         "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", *(["--n_batch", "1"] if token_by_token else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + limit
