@@ -22,7 +22,7 @@ export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
 python3 -c "import vllm, synthspec; print('vllm', vllm.__version__)"
 
 vllm serve "$MODEL" --host 127.0.0.1 --port "$PORT" --max-model-len 4096 --gpu-memory-utilization 0.5 \
-  --structured-outputs-config.backend guidance >"$LOG" 2>&1 &
+  --structured-outputs-config.backend guidance --generation-config vllm >"$LOG" 2>&1 &
 VLLM_PID=$!
 trap 'kill "$VLLM_PID" 2>/dev/null || true; wait "$VLLM_PID" 2>/dev/null || true' EXIT
 

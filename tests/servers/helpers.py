@@ -140,8 +140,9 @@ class RayCluster:
         env = {**os.environ, "SYNTHSPEC_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
+        ray_cli = [sys.executable, "-m", "ray.scripts.scripts"]  # the `ray` command of this very environment
         self.procs = [subprocess.Popen(
-            ["ray", "start", "--block", "--head", "--port", str(self.port), "--include-dashboard", "false",
+            [*ray_cli, "start", "--block", "--head", "--port", str(self.port), "--include-dashboard", "false",
              "--temp-dir", tmp, *self._node_args(cpus_per_node)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         deadline = time.monotonic() + 120
@@ -155,7 +156,7 @@ class RayCluster:
                     raise AssertionError("ray head did not start") from None
                 time.sleep(0.2)
         self.procs.append(subprocess.Popen(
-            ["ray", "start", "--block", "--address", self.address, *self._node_args(cpus_per_node)], env=env,
+            [*ray_cli, "start", "--block", "--address", self.address, *self._node_args(cpus_per_node)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
     @staticmethod
