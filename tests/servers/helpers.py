@@ -137,6 +137,8 @@ class RayCluster:
     def __init__(self, tmp: str, cpus_per_node: int = 1) -> None:
         import os
 
+        # a loopback test cluster without token auth, whatever ~/.ray holds (the driver sets the same)
+        os.environ["RAY_AUTH_MODE"] = "disabled"
         env = {**os.environ, "SYNTHSPEC_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
