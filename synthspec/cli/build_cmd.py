@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
 from synthspec.diagnostics import SynthspecError
-from synthspec.ir.model import Spec
+
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
 
 FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 

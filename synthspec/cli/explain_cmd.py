@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synthspec.cli.common import add_spec_argument, compile_for_cli
-from synthspec.datafiles import load_seed_examples
-from synthspec.ir.model import Spec
+
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
 
 
 def register(subparsers) -> None:
@@ -24,6 +26,8 @@ def register(subparsers) -> None:
 
 
 def load_seeds(spec: Spec):
+    from synthspec.datafiles import load_seed_examples
+
     if spec.seeds is None:
         return []
     return load_seed_examples(spec.seeds.resolved_path, spec.seeds.format, dict(spec.seeds.columns),

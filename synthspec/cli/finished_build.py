@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthspec import codes
 from synthspec.diagnostics import SynthspecError
-from synthspec.ir.model import Spec
+
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
 
 
 @dataclass
