@@ -99,8 +99,9 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
     edit = record.extra.get(EDIT_OF, {}).get(name)
-    if edit is not None and isinstance(spec.field(name), TextField):
-        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), str(edit["original"]),
+    field = spec.field(name)
+    if edit is not None and isinstance(field, TextField):
+        lowered = edit_grammar(field, resolve(spec, name, known), str(edit["original"]),
                                int(edit["max_edits"]), frozenset(int(i) for i in edit.get("must_change", ())),
                                tuple(str(w) for w in edit.get("avoid", ())))
     else:

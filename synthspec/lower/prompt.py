@@ -114,7 +114,7 @@ def _tone(spec: Spec, field: Any, values: dict[str, Any]) -> str | None:
     if tone is None:
         return None
     if tone.kind == "literal":
-        return tone.value
+        return str(tone.value)
     value = values.get(tone.value)
     return None if value in (None, "") else one_line(value)
 

@@ -15,6 +15,7 @@ import re
 import warnings
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -149,10 +150,10 @@ def to_llg(pattern: str, ignore_case: bool = False, single_line: bool = True) ->
     tree = parse_python(pattern, ignore_case)
     if tree.state.flags & re.IGNORECASE:
         ignore_case = True
-    return _seq(list(tree), ignore_case, single_line)
+    return _seq(tree.data, ignore_case, single_line)
 
 
-def _seq(items: list, icase: bool, single: bool) -> str:
+def _seq(items: list[tuple[Any, Any]], icase: bool, single: bool) -> str:
     return "".join(_node(op, av, icase, single) for op, av in items)
 
 
@@ -163,7 +164,7 @@ def _char_in_class(code: int, icase: bool) -> str:
     return escape_char(ch, True)
 
 
-def _node(op, av, icase: bool, single: bool) -> str:  # noqa: C901 - one branch per regex construct
+def _node(op: Any, av: Any, icase: bool, single: bool) -> str:  # noqa: C901 - one branch per regex construct
     if op is C.LITERAL:
         ch = chr(av)
         if icase and ch.lower() != ch.upper():
@@ -194,7 +195,7 @@ def _node(op, av, icase: bool, single: bool) -> str:  # noqa: C901 - one branch 
     raise Unsupported(f"regex construct {str(op).lower()} (lookaround, backreference or similar)")
 
 
-def _class(items, icase: bool, single: bool) -> str:
+def _class(items: list[tuple[Any, Any]], icase: bool, single: bool) -> str:
     negate = False
     parts: list[str] = []
     for op, av in items:
