@@ -10,7 +10,6 @@ have enforced the grammar at all.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import llguidance
@@ -94,8 +93,3 @@ def accepts(grammar: str, text: str) -> bool:
     if not matcher.consume_tokens(list(text.encode("utf-8"))):
         return False
     return matcher.is_accepting() and not matcher.is_error()
-
-
-def grammar_lark_text(spec: str) -> str:
-    """The Lark text inside a compiled spec (used by converters that need the source)."""
-    return json.loads(spec)["grammars"][0]["lark_grammar"]

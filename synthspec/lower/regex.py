@@ -41,12 +41,6 @@ def case_expand(text: str) -> str:
     return "".join(out)
 
 
-def lark_string(text: str) -> str:
-    """A Lark string literal (double-quoted, escaped)."""
-    body = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    return f'"{body}"'
-
-
 def word_class(digits: bool = True) -> str:
     """The character class of one free-text word."""
     punct = "".join(escape_char(c, True) for c in WORD_PUNCT)
