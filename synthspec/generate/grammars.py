@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import llguidance
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.cache import atomic_write_bytes, cache_dir, text_sha256
 
@@ -70,7 +71,7 @@ def _bad_grammar(grammar: str, message: str) -> SynthspecError:
     first = grammar.strip().splitlines()[0] if grammar.strip() else "<empty>"
     return SynthspecError(
         f"internal error: a lowered grammar is not valid llguidance Lark: {message}",
-        code="G001",
+        code=codes.GRAMMAR_INVALID,
         hint=f"please report this with your spec; grammar starts with: {first[:80]}",
     )
 
