@@ -385,6 +385,18 @@ BUILD_WRITE_FAILED = _code("B010", "build-write-failed", "a build file cannot be
     Disk full or no permission.  Records already written are kept, and re-running the same command resumes.""")
 PARQUET_NEEDS_PYARROW = _code("B011", "parquet-needs-pyarrow", "parquet output needs pyarrow", """
     pip install pyarrow, or write JSONL/CSV.""")
+BUILD_FILE_DAMAGED = _code("B012", "build-file-damaged", "a journal line is unreadable or not a build entry", """
+    A line other than the last (which may be a torn write and is discarded) cannot be read: something other than
+    synthspec changed the file.  Restore it, or re-run with --force to start the build over.""")
+BUILD_LOCKED = _code("B013", "build-locked", "another build is writing the same output", """
+    Two builds into one output would mix records; wait for the other one (its pid is named) or choose another
+    --out.""")
+CANNOT_SHARD = _code("B021", "cannot-shard", "the technique cannot be sharded", """
+    Each record depends on the records kept before it (a growing pool), which another shard cannot see.  Build it
+    in one process (no --shard).""")
+MERGE_FAILED = _code("B022", "merge-failed", "the shards cannot be merged", """
+    `synthspec merge` needs the parts of one build (same identity, every shard once) and the spec they were built
+    from (--spec when it cannot be found).""")
 
 # -- S: findings of the schema validator -----------------------------------------------------------------------------
 SCHEMA_VIOLATION = _code("S000", "schema-violation", "a record breaks the spec's schema", """

@@ -255,7 +255,7 @@ def make_record_check(
                         _diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {p.use.name!r} crashed: {exc}")
                     ) from exc
                 rejections.append(
-                    Rejection(p.use.name, "flag", f"validator crashed: {type(exc).__name__}: {exc}")
+                    Rejection(p.use.name, f"validator crashed: {type(exc).__name__}: {exc}", policy="flag")
                 )
                 continue
             errors = tuple(f for f in findings if f.severity is Severity.ERROR)
@@ -268,7 +268,7 @@ def make_record_check(
                         p.use, codes.POLICY_FAIL, f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
                     )
                 )
-            rejections.append(Rejection(p.use.name, p.policy, message, errors, errors[0].field))
+            rejections.append(Rejection(p.use.name, message, errors[0].field, p.policy, errors))
         return [r for r in rejections if r.policy in policies]
 
     return check
