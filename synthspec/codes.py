@@ -456,13 +456,13 @@ BAD_COMBINE_OPTION = _code("R008", "bad-combine-option", "an option of `synthspe
     [0, 1].""")
 COMBINE_WITHOUT_SEEDS = _code("R009", "combine-without-seeds", "the spec has no seeds to combine with", """
     combine joins the real seeds with a finished build.""")
-NO_RECORDS_TO_REVIEW = _code("R010", "no-records-to-review", "the dataset to review is empty", """
+NO_RECORDS_TO_REVIEW = _code("R020", "no-records-to-review", "the dataset to review is empty", """
     (Formerly R001, which release/combine also use.)""")
-NOT_A_RATING_SHEET = _code("R011", "not-a-rating-sheet", "the file is not a rating sheet", """
+NOT_A_RATING_SHEET = _code("R021", "not-a-rating-sheet", "the file is not a rating sheet", """
     Use the ratings.csv written by `synthspec review export`, with its columns.  (Formerly R002.)""")
-BAD_RATING = _code("R012", "bad-rating", "a rating is not a whole number 1-5", """
+BAD_RATING = _code("R022", "bad-rating", "a rating is not a whole number 1-5", """
     Leave a cell empty if you did not rate it.  (Formerly R003.)""")
-BAD_SAMPLE_SIZE = _code("R013", "bad-sample-size", "--sample is below 1", """
+BAD_SAMPLE_SIZE = _code("R023", "bad-sample-size", "--sample is below 1", """
     `synthspec review export --sample N` draws at least one record.  (Formerly R004.)""")
 
 # -- F: fmt ----------------------------------------------------------------------------------------------------------
