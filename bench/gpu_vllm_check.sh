@@ -72,7 +72,7 @@ for r in records:
     assert re.fullmatch(r"[A-Z]{3}-[0-9]{4}", r["code"]), r
     assert r["code"] in r["text"], r
     assert not re.search(r"monzo|revolut", r["text"], re.I), r
-    assert r["_provenance"]["backend"] == "server"
+    assert r["_provenance"]["backend"] == "openai"
 manifest = json.loads((work / "out.jsonl.manifest.json").read_text())
 info = manifest["backend_info"]
 assert info["constraints"] == "server-enforced, re-checked", info

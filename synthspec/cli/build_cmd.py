@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
 from synthspec.diagnostics import SynthspecError
-from synthspec.ir.model import Spec
+
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
 
 FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
@@ -28,7 +32,7 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (overrides the spec)")
     parser.add_argument("--out", metavar="PATH", help="output file (.jsonl, .csv or .parquet; overrides the spec)")
     parser.add_argument("--model", metavar="REF", help="model: a .gguf file or a local transformers directory")
-    parser.add_argument("--backend", metavar="NAME", help="llamacpp (default), transformers or server")
+    parser.add_argument("--backend", metavar="NAME", help="llamacpp (default), transformers or openai (alias server)")
     parser.add_argument("--dialect", help="server backend: vllm, sglang, llamacpp, openai or auto (overrides the spec)")
     parser.add_argument("--per-server", type=int, metavar="N", help="server backend: requests in flight per server")
     parser.add_argument("--retries", type=int, metavar="N", help="server backend: attempts after the first")
@@ -39,11 +43,28 @@ def register(subparsers) -> None:
     parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
                         help="run the model in actors on a Ray cluster (no ADDRESS: a local one; 'auto': the "
                              "cluster `ray start` joined); the records are the same")
-    parser.add_argument("--batch-size", type=int, metavar="N", help="records generated per batch")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help="records in flight at once (decode slots; the manifest records it)")
+    parser.add_argument("--shard", metavar="K/N", type=parse_shard,
+                        help="build only the K-th of N parts of the index range (join them with `synthspec merge`)")
     parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                         help="progress bar (auto: only on a terminal)")
     parser.add_argument("--force", action="store_true", help="discard an existing build of this output and start over")
     parser.set_defaults(handler=run)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` with 1 <= K <= N (argparse type: a bad value is a usage error, exit 2)."""
+    import argparse
+
+    k, sep, n = text.partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise argparse.ArgumentTypeError(f"--shard takes K/N with 1 <= K <= N (e.g. 1/4), not {text!r}")
+    return shard
 
 
 def apply_overrides(spec: Spec, count: int | None, seed: int | None, model: str | None,
@@ -52,14 +73,14 @@ def apply_overrides(spec: Spec, count: int | None, seed: int | None, model: str 
     update: dict = {}
     if count is not None:
         if count < 1:
-            raise SynthspecError(f"--count must be at least 1, got {count}", code="B004")
+            raise SynthspecError(f"--count must be at least 1, got {count}", code=codes.BAD_BUILD_OPTION)
         update["count"] = count
     if seed is not None:
         update["seed"] = seed
     for name in ("per_server", "retries", "timeout"):
         value = server.get(name)
         if value is not None and value < (0 if name == "retries" else 1e-3):
-            raise SynthspecError(f"--{name.replace('_', '-')} is too small: {value}", code="B004")
+            raise SynthspecError(f"--{name.replace('_', '-')} is too small: {value}", code=codes.BAD_BUILD_OPTION)
     model_update = {k: v for k, v in (("ref", model), ("backend", backend), *server.items()) if v is not None}
     if model_update:
         update["model"] = spec.model.model_copy(update=model_update)
@@ -73,7 +94,7 @@ def output_target(spec: Spec, out: str | None) -> tuple[Path, str]:
         path = Path(out)
         fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
         if fmt is None:
-            raise SynthspecError(f"cannot tell the output format of {out}", code="B005",
+            raise SynthspecError(f"cannot tell the output format of {out}", code=codes.UNKNOWN_OUTPUT_FORMAT,
                                  hint="name the output .jsonl, .csv or .parquet")
         return path, fmt
     path = Path(spec.output.path)
@@ -90,8 +111,10 @@ def run(args) -> int:
                            per_server=args.per_server, retries=args.retries, timeout=args.timeout)
     out, fmt = output_target(spec, args.out)
     if args.batch_size is not None and args.batch_size < 1:
-        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code="B004")
-    options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force)
+        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code=codes.BAD_BUILD_OPTION)
+    shard = getattr(args, "shard", None)
+    options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force,
+                           shard=shard)
     from synthspec.validate import make_record_check
 
     # Record-level validators run on every finished record: `drop` rejects it (it is regenerated
@@ -106,6 +129,13 @@ def run(args) -> int:
             print_routes(backend.describe_fields(spec))
         result = run_build(spec, backend, options, record_check=record_check, dataset_check=dataset_check)
         record_backend_info(backend, options)
+    return report_build(spec, args, result, out, fmt, dataset_check, shard)
+
+
+def report_build(spec: Spec, args, result, out: Path, fmt: str, dataset_check, shard=None) -> int:
+    """Say what the build did; exit 130 on Ctrl-C, 1 when records are missing, else validate the set."""
+    from synthspec.generate.progress import drop_text
+
     tokens = f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens"
     if result.interrupted:
         print(f"interrupted: {result.written}/{result.total} records are safely in {out}.\n"
@@ -113,14 +143,24 @@ def run(args) -> int:
               + (f" --out {args.out}" if args.out else ""), file=sys.stderr)
         return 130
     kept = f" ({result.kept} kept from an earlier run)" if result.kept else ""
-    dropped = (f"; {result.dropped} dropped by dataset validators and regenerated"
+    by = drop_text(result.dropped_by).partition(" (")[2].rstrip(")")
+    dropped = (f"; {result.dropped} dropped by dataset validators and regenerated ({by})"
                if result.dropped else "")
     print(f"built {result.written}/{result.total} records{kept} → {out} in {result.seconds:.1f}s; "
           f"{result.rejected} rejected generations{dropped}; {tokens}")
     if result.failed:
-        print(f"warning: {result.failed} record(s) failed every retry or stayed dropped "
-              f"(see {result.paths.rejects}); re-run to try them again", file=sys.stderr)
+        print(f"error: {result.failed} of {result.total} record(s) missing — they failed every retry or stayed "
+              f"dropped (details in {result.paths.rejects}); re-run to try them again with fresh seeds:",
+              file=sys.stderr)
+        for index, why in list(result.missing.items())[:20]:
+            print(f"  record {index}: {why}", file=sys.stderr)
+        if len(result.missing) > 20:
+            print(f"  ... and {len(result.missing) - 20} more (all in {result.paths.manifest})", file=sys.stderr)
         return 1
+    if shard is not None:
+        print(f"shard {shard[0]}/{shard[1]} done; join the shards with: synthspec merge OUT PART.. "
+              "(the dataset validators run there, over the whole set)")
+        return 0
     return validate_build(spec, out, fmt, dataset_check.last_clean_report)
 
 
@@ -132,8 +172,8 @@ def record_backend_info(backend, options) -> None:
     info = getattr(backend, "manifest_info", None)
     if info is None:
         return
-    from synthspec.generate.engine import BuildPaths
     from synthspec.generate.manifest import Manifest
+    from synthspec.generate.state import BuildPaths
 
     manifest = Manifest(BuildPaths(options.out).manifest)
     data = manifest.load()
@@ -143,13 +183,8 @@ def record_backend_info(backend, options) -> None:
 
 
 def engine_record_check(check):
-    """The validators' record check in the engine's terms (a `fail` policy stops the build)."""
-    from synthspec.generate import Rejection
-
-    def run_check(record: dict) -> list:
-        return [Rejection(r.validator, r.message, r.field, stop=r.policy == "fail") for r in check(record)]
-
-    return run_check
+    """The validators' record check for the engine (the same `Rejection` type; a `fail` policy stops the build)."""
+    return check
 
 
 class DropCheck:
@@ -178,7 +213,7 @@ class DropCheck:
             for finding in run.errors:
                 if finding.record_index is not None:
                     verdicts.setdefault(finding.record_index, []).append(
-                        Rejection(run.name, finding.message, finding.field))
+                        Rejection(run.name, finding.message, finding.field, policy=run.policy))
         self.last_clean_report = None if verdicts else report
         return verdicts
 

@@ -182,4 +182,4 @@ def test_build_over_a_server(tmp_path, server, mini_spec):
     assert result.written == 3 and result.failed == 0
     for record in _jsonl(result.paths.out):
         assert re.fullmatch(r"[A-Z]{3}-[0-9]{3}", record["code"]) and record["code"] in record["note"]
-        assert record["_provenance"]["backend"] == "server"
+        assert record["_provenance"]["backend"] == "openai"

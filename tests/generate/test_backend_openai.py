@@ -125,8 +125,8 @@ def test_unreachable_server_is_a_clear_error():
 
 
 def test_servers_select_the_server_backend_and_none_is_an_error():
-    assert backend_name(ModelSpec(servers=("http://x",))) == "server"
-    assert backend_name(ModelSpec(backend="openai")) == "server"  # the former name still works
+    assert backend_name(ModelSpec(servers=("http://x",))) == "openai"
+    assert backend_name(ModelSpec(backend="server")) == "openai"  # `server` is another spelling
     assert backend_name(ModelSpec()) == "llamacpp"
     assert backend_name(ModelSpec(), "llama.cpp") == "llamacpp"
     with pytest.raises(SynthspecError):
@@ -144,10 +144,10 @@ def test_model_block_takes_the_server_settings(tmp_path):
     model = compile_spec(_spec(tmp_path, '    backend server\n    servers ["http://127.0.0.1:1"]\n'
                                          "    dialect vllm\n    per_server 8\n    retries 5\n    timeout 30")).spec.model
     assert (model.backend, model.dialect, model.per_server, model.retries, model.timeout) == \
-        ("server", "vllm", 8, 5, 30.0)
+        ("openai", "vllm", 8, 5, 30.0)
     with pytest.raises(SynthspecError) as info:
         compile_spec(_spec(tmp_path, "    dialect vlm"))
-    assert "C097" in info.value.render() and "vllm" in info.value.render()
+    assert "C098" in info.value.render() and "vllm" in info.value.render()
     with pytest.raises(SynthspecError) as info:
         compile_spec(_spec(tmp_path, "    per_server 0"))
     assert "per_server" in info.value.render()

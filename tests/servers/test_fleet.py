@@ -113,7 +113,7 @@ def test_fleet_build_is_valid_by_construction(fleet, reference):
     assert len(records) == 3
     for record in records:
         assert re.fullmatch(r"[A-Z]{3}-[0-9]{3}", record["code"]) and record["code"] in record["note"]
-        assert record["_provenance"]["backend"] == "server"
+        assert record["_provenance"]["backend"] == "openai"
         assert record["_provenance"]["model_sha256"].startswith("models: ")
     manifest = json.loads(out.with_name(out.name + ".manifest.json").read_text())
     info = manifest["backend_info"]

@@ -48,7 +48,7 @@ def _jsonl(path: Path) -> list[dict]:
 def test_ray_refuses_a_server_fleet():
     with pytest.raises(SynthspecError) as info:
         open_backend(ModelSpec(servers=("http://127.0.0.1:1",)), ray="")
-    assert "M011" in info.value.render()
+    assert "M013" in info.value.render()
 
 
 def test_ray_build_with_a_killed_actor_equals_the_single_process_build(tmp_path, cluster):

@@ -3,34 +3,31 @@
 `open_backend` resolves the model block of a spec (plus CLI overrides) to a
 loaded backend.  The default is llama.cpp: measured fastest on CPU for the
 embedded model (docs/benchmarks.md, `## Generation`).  A model block with
-`servers` defaults to the server-fleet backend (`server`, formerly `openai`).
+`servers` defaults to the server-fleet backend (`openai`, also written `server`).
 `ray` runs the local backend in actors on a Ray cluster instead of in this
 process (docs/scale.md); the records are the same.
 """
 
 from __future__ import annotations
 
-from synthspec.check.context import BACKENDS
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
 from synthspec.ir.model import ModelSpec
-
-DEFAULT_BACKEND = "llamacpp"
+from synthspec.ir.params import BACKENDS, DEFAULT_BACKEND, canonical_backend  # the one list, with its aliases
 
 
 def backend_name(model: ModelSpec, override: str | None = None) -> str:
-    """Which backend runs: the override, the spec's, `server` when servers are listed, else the default."""
-    name = (override or model.backend or ("server" if model.servers else DEFAULT_BACKEND)).lower()
-    aliases = {"llama.cpp": "llamacpp", "llama_cpp": "llamacpp", "llama-cpp": "llamacpp", "hf": "transformers",
-               "openai": "server", "openai-compatible": "server"}
-    name = aliases.get(name, name)
-    if name not in BACKENDS:
+    """Which backend runs: the override, the spec's, `openai` when servers are listed, else the default."""
+    name = override or model.backend or ("openai" if model.servers else DEFAULT_BACKEND)
+    canonical = canonical_backend(name)
+    if canonical is None:
         raise SynthspecError(
-            f"unknown backend `{name}`",
-            code="M000",
+            f"unknown backend `{name.lower()}`",
+            code=codes.BACKEND_UNKNOWN,
             hint=f"choose one of: {', '.join(BACKENDS)}",
         )
-    return name
+    return canonical
 
 
 def open_backend(model: ModelSpec, *, backend: str | None = None, ref: str | None = None,
@@ -43,8 +40,9 @@ def open_backend(model: ModelSpec, *, backend: str | None = None, ref: str | Non
     name = backend_name(model, backend)
     ref = ref if ref is not None else model.ref
     if ray is not None:
-        if name == "server":
-            raise SynthspecError("--ray runs a local model in Ray actors; a server fleet needs no Ray", code="M011",
+        if name == "openai":
+            raise SynthspecError("--ray runs a local model in Ray actors; a server fleet needs no Ray",
+                                 code=codes.RAY_NOT_FOR_SERVERS,
                                  hint="drop --ray (the server backend already spreads requests over its servers)")
         from synthspec.generate.backends.raycluster import RayBackend
 

@@ -23,6 +23,7 @@ from collections.abc import Hashable, Sequence
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import Backend, DecodeSession, GenRequest, GenResult, ModelIdentity
 
@@ -33,7 +34,7 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise SynthspecError("--ray needs Ray, which is not installed", code="M012",
+        raise SynthspecError("--ray needs Ray, which is not installed", code=codes.RAY_MISSING,
                              hint='pip install "synthspec[ray]"') from None
     return ray
 
@@ -87,7 +88,7 @@ class RayBackend(Backend):
                 ray.init(address=address, include_dashboard=False, log_to_driver=False,
                          configure_logging=False, ignore_reinit_error=True)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise SynthspecError(f"cannot join the Ray cluster {address or '(local)'}: {exc}", code="M013",
+                raise SynthspecError(f"cannot join the Ray cluster {address or '(local)'}: {exc}", code=codes.RAY_FAILED,
                                      hint="start it with `ray start --head`, and pass its address to --ray "
                                           "(or 'auto' on one of its nodes)") from None
         self.address = address
@@ -104,14 +105,14 @@ class RayBackend(Backend):
         try:
             infos = ray.get([h.identity.remote() for h in handles])
         except ray.exceptions.RayError as exc:
-            raise SynthspecError(f"a Ray actor could not load the model: {_cause(exc)}", code="M013",
+            raise SynthspecError(f"a Ray actor could not load the model: {_cause(exc)}", code=codes.RAY_FAILED,
                                  hint="every node needs synthspec and the model file at the same path") from None
         for handle, info in zip(handles, infos, strict=True):
             self.actors.append(_Actor(handle, info["pid"], info["node"]))
         kinds = {(i["backend"], i["model_id"], i["model_sha256"]) for i in infos}
         if len(kinds) != 1:
             self.close()
-            raise SynthspecError(f"the Ray actors loaded different models: {sorted(kinds)}", code="M013",
+            raise SynthspecError(f"the Ray actors loaded different models: {sorted(kinds)}", code=codes.RAY_FAILED,
                                  hint="give every node the same model file (--model PATH)")
         backend_, model_id, sha = kinds.pop()
         self._identity = ModelIdentity(backend_, model_id, sha)  # the records are those of that backend
@@ -170,7 +171,7 @@ class RayBackend(Backend):
             self._adopt_ready(wait=300.0)
             live = self.live()
         if not live:
-            raise SynthspecError("every Ray actor died and no replacement could start", code="M013",
+            raise SynthspecError("every Ray actor died and no replacement could start", code=codes.RAY_FAILED,
                                  hint="check the cluster (`ray status`), then re-run: finished records are kept")
         return min(live, key=lambda a: (a.in_flight, self.actors.index(a)))
 
@@ -245,7 +246,7 @@ class RaySession(DecodeSession):
                     self.backend._died(actor)
                     if resubmits >= MAX_RESUBMITS:
                         raise SynthspecError(f"a request was lost {resubmits + 1} times as Ray actors died",
-                                             code="M013", hint="check the cluster (`ray status`), then re-run: "
+                                             code=codes.RAY_FAILED, hint="check the cluster (`ray status`), then re-run: "
                                                                "finished records are kept") from None
                     self.backend.resubmitted += 1
                     self._send(seq, key, request, resubmits + 1)
@@ -254,7 +255,7 @@ class RaySession(DecodeSession):
                     cause = getattr(exc, "cause", None)
                     if isinstance(cause, SynthspecError):
                         raise cause from None
-                    raise SynthspecError(f"a Ray actor failed: {_cause(exc)}", code="M013") from None
+                    raise SynthspecError(f"a Ray actor failed: {_cause(exc)}", code=codes.RAY_FAILED) from None
                 out.append((seq, key, result))
         return [(key, result) for _, key, result in sorted(out, key=lambda item: item[0])]
 

@@ -24,15 +24,13 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec
+from synthspec.ir.params import TECHNIQUE_PARAMS, TechniqueParams, technique_params
 from synthspec.lower.plan import RecordPlan
-
-FIXED = "fixed"          # RecordPlan.extra key: {field: value} the engine copies instead of decoding
-CONTEXT = "context"      # RecordPlan.extra key: {name: value} extra prompt variables known at plan time
-# Every context carries "technique" and "prompt": a ready-made text block the prompt renderer can insert
-# verbatim (lowering sits before generation and cannot import the technique modules).
 
 
 def technique_error(spec: Spec, message: str, hint: str | None = None, code: str = "T001") -> SynthspecError:
@@ -55,11 +53,17 @@ class Technique:
     """The plain technique: changes nothing.  Subclasses override what they need."""
 
     name = "plain"
+    #: True when a record's prompt or acceptance depends on the records kept before it (a growing pool).
+    #: The scheduler then runs such a technique in index-aligned windows of `batch size` records, each
+    #: window committed whole in index order, so the same batch size gives the same records and a
+    #: resumed build matches an uninterrupted one; `--shard` refuses it (a shard cannot see the others).
+    cross_record = False
 
     def __init__(self, spec: Spec, seeds: Sequence[SeedExample] = ()) -> None:
         self.spec = spec
         self.seeds = list(seeds)
         self.params = dict(spec.technique.params)
+        self.options = _options(spec, self.name, self.params)
         self.report: dict[str, Any] = {}
 
     def plan(self, plans: list[RecordPlan]) -> list[RecordPlan]:
@@ -68,11 +72,11 @@ class Technique:
 
     def fixed(self, plan: RecordPlan) -> dict[str, Any]:
         """Generated-field values this record already has; the engine must not decode them."""
-        return dict(plan.extra.get(FIXED, {}))
+        return dict(plan.fixed)
 
     def prompt_context(self, plan: RecordPlan, values: dict[str, Any]) -> dict[str, Any]:
         """Extra prompt variables for this record, given the values decoded so far."""
-        return dict(plan.extra.get(CONTEXT, {}))
+        return dict(plan.context)
 
     # How often one field may be decoded before the record is given up for this round; a technique
     # whose `accept_field` refuses often asks for more than the engine's default.
@@ -89,14 +93,26 @@ class Technique:
     def on_accept(self, plan: RecordPlan | None, values: dict[str, Any]) -> None:
         """A record was kept (also called for records restored on resume, in index order)."""
 
-    def _param(self, key: str, default: Any) -> Any:
-        value = self.params.get(key, default)
+    def _param(self, key: str, default: Any = None) -> Any:
+        """A parameter as the technique's Params model (ir/params.py) gives it, defaults included; `default`
+        only where the model's default is None because it depends on the spec."""
+        value = getattr(self.options, key, None)
         return default if value is None else value
 
 
-def seed_rows_for(seeds: Sequence[SeedExample], field: str) -> list[SeedExample]:
-    """Seeds with a non-empty value for `field` (a blank cell is not an example)."""
-    return [s for s in seeds if s.values.get(field) not in (None, "")]
+def _options(spec: Spec, name: str, params: dict[str, Any]) -> TechniqueParams | None:
+    """The technique's parameters with the Params model's defaults filled in.
+
+    The checker refuses bad values in a spec; an IR made in code that bypasses it keeps its values unvalidated,
+    so the technique's own precondition checks (T001) say what is wrong in its terms.
+    """
+    model = TECHNIQUE_PARAMS.get(name)
+    if model is None:
+        return None
+    try:
+        return technique_params(name, params)
+    except ValidationError:
+        return model.model_construct(**params)
 
 
 def as_sampled(spec: Spec, name: str, raw: Any, fallback: Any) -> Any:

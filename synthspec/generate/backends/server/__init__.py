@@ -17,6 +17,7 @@ import sys
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
 from synthspec.generate.backends.base import Backend, DecodeSession, GenRequest, GenResult, ModelIdentity
@@ -38,7 +39,7 @@ DEFAULTS = {"dialect": "auto", "per_server": 2, "retries": 3, "timeout": 300.0}
 class ServerBackend(Backend):
     """Completions over HTTP on a list of base URLs (`http://host:port` or `.../v1`)."""
 
-    name = "server"
+    name = "openai"  # the canonical backend name (ir/params.py; `server` is an alias)
 
     def __init__(
         self,
@@ -55,7 +56,7 @@ class ServerBackend(Backend):
         if not servers:
             raise SynthspecError(
                 "the server backend needs at least one server URL",
-                code="M006",
+                code=codes.NO_SERVERS,
                 hint='list them in the spec\'s model block (servers ["http://127.0.0.1:8000"])',
             )
         dialect = (dialect or DEFAULTS["dialect"]).lower()
@@ -93,7 +94,7 @@ class ServerBackend(Backend):
         except (Transient, Refused) as exc:
             raise SynthspecError(
                 f"cannot reach the model server {url}: {exc}",
-                code="M007",
+                code=codes.SERVER_UNREACHABLE,
                 hint="start the server (e.g. python -m llama_cpp.server --model M.gguf --port 8000 --n_batch 1) "
                 "or fix the URL in the model block",
             ) from None
@@ -122,7 +123,7 @@ class ServerBackend(Backend):
         self.fleet.close()
         raise SynthspecError(
             f"a server ignores the constraints it is sent, so the build would run unconstrained: {lines}",
-            code="M010",
+            code=codes.SERVER_IGNORES_CONSTRAINTS,
             hint="pick the server's dialect (model { dialect vllm | sglang | llamacpp | openai }), start vLLM with "
                  "--structured-outputs-config.backend guidance, or pass --allow-unconstrained to build anyway "
                  "with constraints only checked on the client (the manifest then says so)",

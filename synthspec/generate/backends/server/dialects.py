@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from synthspec.check.context import DIALECTS as CHECKED_DIALECTS
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import GenRequest
 from synthspec.generate.gbnf import Untranslatable, finite_language, lark_to_gbnf
+from synthspec.ir.params import DIALECTS as SPEC_DIALECTS
 
-DIALECT_CHOICES = CHECKED_DIALECTS  # what a spec may say (`auto` included)
+DIALECT_CHOICES = SPEC_DIALECTS  # what a spec may say (`auto` included)
 DIALECTS = tuple(d for d in DIALECT_CHOICES if d != "auto")
 
 #: `owned_by` of /v1/models entries, as each server writes it, → dialect
@@ -205,7 +206,7 @@ def get_dialect(name: str) -> Dialect:
     try:
         return _DIALECTS[name]
     except KeyError:
-        raise SynthspecError(f"unknown server dialect `{name}`", code="M009",
+        raise SynthspecError(f"unknown server dialect `{name}`", code=codes.DIALECT_UNKNOWN,
                              hint=f"choose one of: {', '.join(DIALECT_CHOICES)}") from None
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 import httpx
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import DecodeSession, GenRequest, GenResult
 
@@ -212,7 +213,7 @@ class Fleet:
                         raise SynthspecError(
                             "every model server is down: "
                             + "; ".join(f"{s.url}: {s.errors[-1] if s.errors else '?'}" for s in self.servers),
-                            code="M007",
+                            code=codes.SERVER_UNREACHABLE,
                             hint="restart the servers, then re-run the same command: finished records are kept",
                         )
                 wake = min((s.down_until for s in self.servers if s.down), default=now + 1.0)
@@ -247,7 +248,7 @@ class Fleet:
                 server.in_flight -= 1
                 server.succeeded()  # the server is fine; the request was not
                 await self._release()
-                return GenResult("", 0, 0, True, error=f"{server.url} refused the request: {exc}")
+                return GenResult("", 0, 0, True, error=f"{codes.SERVER_REFUSED}: {server.url} refused the request: {exc}")
             except BaseException:
                 server.in_flight -= 1
                 await self._release()
