@@ -6,7 +6,7 @@
 #    must not include two words: llguidance's & and ~) and checks every record and the manifest (probe passed,
 #    constraints server-enforced);
 # 3. shows that the probe catches a server ignoring its constraint: vLLM does not know llama.cpp's `grammar`
-#    field, so the same build with `--dialect llamacpp` must stop with M010 before writing a record.
+#    field, so the same build with `--dialect llamacpp` must stop with M012 before writing a record.
 # MODEL may be a local directory (no download) or a Hugging Face id vLLM can fetch. Exits non-zero on any failure.
 set -euo pipefail
 
@@ -90,8 +90,8 @@ synthspec build "$WORK/vllm_check.synth" --out "$WORK/wrong.jsonl" --progress of
 status=$?
 set -e
 cat "$WORK/wrong.err"
-if [ "$status" -ne 1 ] || ! grep -q "M010" "$WORK/wrong.err"; then
-  echo "FAIL: expected the conformance probe to stop the build (exit 1, M010), got exit $status"; exit 1
+if [ "$status" -ne 1 ] || ! grep -q "M012" "$WORK/wrong.err"; then
+  echo "FAIL: expected the conformance probe to stop the build (exit 1, M012), got exit $status"; exit 1
 fi
 if [ -s "$WORK/wrong.jsonl" ]; then echo "FAIL: records were written"; exit 1; fi
 echo "OK: vLLM ignoring \`grammar\` was caught before the first record"

@@ -42,7 +42,7 @@ def test_a_server_that_ignores_grammars_is_refused_before_the_first_record(proxy
     with pytest.raises(SynthspecError) as info:
         ServerBackend([proxy.url], dialect="llamacpp")
     text = info.value.render()
-    assert "M010" in text and proxy.url in text and "ignored `grammar`" in text and ANSWER in text
+    assert "M012" in text and proxy.url in text and "ignored `grammar`" in text and ANSWER in text
     assert "--allow-unconstrained" in text
     assert proxy.stripped == ["grammar"]  # the probe sent it; the proxy dropped it
 
@@ -77,4 +77,4 @@ def test_the_openai_dialect_is_refused_by_a_server_without_json_schema(llama_ser
     with pytest.raises(SynthspecError) as info:
         ServerBackend([llama_server], dialect="openai")
     text = info.value.render()
-    assert "M010" in text and "response_format" in text and "(openai)" in text
+    assert "M012" in text and "response_format" in text and "(openai)" in text
