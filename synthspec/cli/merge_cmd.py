@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthspec import codes
-from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 
 
