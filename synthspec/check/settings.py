@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -9,14 +10,63 @@ from pydantic import ValidationError
 from synthspec.check.context import BACKENDS, TECHNIQUES, CheckContext, did_you_mean, value_python
 from synthspec.parse import ast
 
-TECHNIQUE_PARAMS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "plain": {"shots": int},
-    "self_instruct": {"shots": int, "novelty": (int, float), "pool_shots": int},
-    "paraphrase": {"per_seed": int, "min_similarity": (int, float), "max_overlap": (int, float), "shots": int,
-                   "length": (int, float), "attempts": int},
-    "counterfactual": {"shots": int, "edits": (int, float), "marker_z": (int, float)},
-    "adversarial": {"target": str, "pick": int, "shots": int, "threshold": (int, float)},
-    "gap_filling": {"target": (str, list), "field": str, "shots": int},
+NUMBER = (int, float)
+
+
+@dataclass(frozen=True)
+class Param:
+    """What one technique or validator parameter accepts: its type, an inclusive range, what it names.
+
+    `refs` says the value names spec fields: "field" (one field), "fields" (a list of fields),
+    "category" (one category field).  One table for every technique (and the range limits of the
+    built-in validators, whose parameter models do not state them yet), so it can move as a whole
+    into the IR's parameter models.
+    """
+
+    kind: type | tuple[type, ...]
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    refs: str | None = None
+
+    def describe_range(self) -> str:
+        if self.high is None:
+            return f"at least {self.low:g}" if not self.low_open else f"above {self.low:g}"
+        if self.low is None:
+            return f"at most {self.high:g}"
+        return f"in ({self.low:g}, {self.high:g}]" if self.low_open else f"from {self.low:g} to {self.high:g}"
+
+
+SHOTS = Param(int, 0, 256)
+FRACTION = Param(NUMBER, 0, 1)
+TECHNIQUE_PARAMS: dict[str, dict[str, Param]] = {
+    "plain": {"shots": SHOTS},
+    "self_instruct": {"shots": SHOTS, "novelty": Param(NUMBER, 0, 1, low_open=True), "pool_shots": SHOTS},
+    "paraphrase": {"per_seed": Param(int, 1, 1000), "min_similarity": FRACTION, "max_overlap": FRACTION,
+                   "shots": SHOTS, "length": Param(NUMBER, 0, 4), "attempts": Param(int, 1, 100)},
+    "counterfactual": {"shots": SHOTS, "edits": FRACTION, "marker_z": Param(NUMBER, 0, 100)},
+    "adversarial": {"target": Param(str), "pick": Param(int, 1, 10_000_000), "shots": SHOTS,
+                    "threshold": FRACTION},
+    "gap_filling": {"target": Param((str, list)), "field": Param(str, refs="category"), "shots": SHOTS},
+}
+# Built-in validators: ranges their parameter models do not state (yet) and parameters that name fields.
+VALIDATOR_PARAMS: dict[str, dict[str, Param]] = {
+    "dedup": {"near_threshold": FRACTION, "semantic_threshold": FRACTION, "threshold": FRACTION,
+              "semantic_excess": FRACTION, "fields": Param(list, refs="fields")},
+    "contamination": {"near_threshold": FRACTION, "threshold": FRACTION, "ngram": Param(int, 1, 1000),
+                      "fields": Param(list, refs="fields")},
+    "seed_copy": {"near_threshold": FRACTION, "ngram": Param(int, 1, 1000), "fields": Param(list, refs="fields")},
+    "bias": {"attributes": Param(list, refs="fields"), "labels": Param(list, refs="fields"),
+             "max_cramers_v": FRACTION, "max_skew": FRACTION, "alpha": FRACTION, "min_records": Param(int, 1)},
+    "counterfactual": {"min_confidence": FRACTION},
+    "distribution": {"min_vocab_jaccard": FRACTION, "vocab_top": Param(int, 1), "bins": Param(int, 1),
+                     "max_length_kl": Param(NUMBER, 0), "max_psi": Param(NUMBER, 0), "max_ks": FRACTION},
+    "diversity": {"min_distinct_ratio": FRACTION, "min_distinct_2": FRACTION, "max_similarity_excess": FRACTION,
+                  "sample": Param(int, 1), "pairs": Param(int, 1), "min_group": Param(int, 1),
+                  "fields": Param(list, refs="fields")},
+    "leakage": {"labels": Param(list, refs="fields"), "max_phrase_excess": Param(NUMBER, 0),
+                "min_count": Param(int, 1), "fields": Param(list, refs="fields")},
+    "combinations": {"fields": Param(list, refs="fields")},
 }
 
 MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
@@ -33,7 +83,7 @@ MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
 
 
 def technique(ctx: CheckContext) -> None:
-    """A known technique with parameters of the right type; counterfactual needs an axis."""
+    """A known technique with parameters of the right type and range; what it needs is declared."""
     for stmt in ctx.statements(ast.TechniqueStmt):
         name = stmt.name.value
         if name not in TECHNIQUES:
@@ -44,26 +94,110 @@ def technique(ctx: CheckContext) -> None:
         _check_args(ctx, stmt.args, known, f"technique `{name}`")
         if name == "counterfactual" and not ctx.statements(ast.CounterfactualStmt):
             ctx.report("C091", "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis", stmt.pos)
-        if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct") and not ctx.statements(ast.SeedsStmt):
+        if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct", "counterfactual") \
+                and not ctx.statements(ast.SeedsStmt):
             ctx.report("C092", f"technique {name} works from real seeds, but the dataset declares none", stmt.pos,
                        'add `seeds "path/to/examples.jsonl"`')
+        if name == "gap_filling":
+            _gap_filling(ctx, stmt)
+    chosen = ctx.statements(ast.TechniqueStmt)
+    effective = chosen[0].name.value if chosen else ("counterfactual" if ctx.statements(ast.CounterfactualStmt)
+                                                     else "plain")
+    if effective == "counterfactual":
+        _counterfactual_count(ctx, chosen[0] if chosen else None)
 
 
-def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict, owner: str) -> None:
+def _counterfactual_count(ctx: CheckContext, stmt: ast.TechniqueStmt | None) -> None:
+    """Counterfactual records come in pairs: an odd count leaves one record without its partner."""
+    counts = ctx.statements(ast.CountStmt)
+    count = counts[0].value if counts else 100
+    if isinstance(count, int) and count > 0 and count % 2:
+        where = counts[0].pos if counts else (stmt.pos if stmt else None)
+        ctx.report("C057", f"counterfactual builds pairs, so count must be even (it is {count})", where,
+                   f"use count {count + 1} or {count - 1}" if count > 1 else "use count 2")
+
+
+def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
+    """The field to balance is a category of this dataset; target labels are its labels."""
+    args = {a.name: a for a in stmt.args}
+    categories = [n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType)]
+    field_arg = args.get("field")
+    if field_arg is None:
+        if len(categories) != 1:
+            ctx.report("C102", "gap_filling needs to know which category to balance", stmt.pos,
+                       f'add `field = "NAME"`; categories here: {", ".join(categories) or "none"}')
+            return
+        name = categories[0]
+    else:
+        name = str(value_python(field_arg.value))
+        if name not in ctx.fields:
+            return  # reported by the reference check
+        if name not in categories:
+            return
+    target = args.get("target")
+    decl = ctx.fields[name]
+    labels = [v.label for v in decl.type.values] if isinstance(decl.type, ast.CategoryType) else []
+    if target is None or not labels:
+        return
+    value = value_python(target.value)
+    if isinstance(value, str):
+        if value != "uniform":
+            ctx.report("C101", f'gap_filling target must be "uniform" or a list of labels, not {value!r}',
+                       target.value.pos)
+        return
+    for item in value if isinstance(value, list) else []:
+        if str(item) not in labels:
+            ctx.report("C102", f"gap_filling target {item!r} is not a label of `{name}`", target.value.pos,
+                       did_you_mean(str(item), labels) or f"labels: {', '.join(labels[:12])}")
+
+
+def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict[str, Param], owner: str,
+                strict: bool = True) -> None:
+    """Parameter names, types and ranges, and the fields a parameter names.
+
+    `strict` False (validators, whose parameter models decide names and types) checks only the ranges and
+    field references the table states.
+    """
     seen: set[str] = set()
     for arg in args:
-        if arg.name in seen:
+        if strict and arg.name in seen:
             ctx.report("C093", f"parameter `{arg.name}` given twice", arg.pos)
         seen.add(arg.name)
         if arg.name not in known:
-            ctx.report("C093", f"{owner} has no parameter `{arg.name}`", arg.pos,
-                       did_you_mean(arg.name, known) or f"parameters: {', '.join(known) or 'none'}")
+            if strict:
+                ctx.report("C093", f"{owner} has no parameter `{arg.name}`", arg.pos,
+                           did_you_mean(arg.name, known) or f"parameters: {', '.join(known) or 'none'}")
             continue
+        rule = known[arg.name]
         value = value_python(arg.value)
-        expected = known[arg.name]
-        if isinstance(value, bool) or not isinstance(value, expected):
-            names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
-            ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
+        if isinstance(value, bool) or not isinstance(value, rule.kind):
+            if strict:
+                kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
+                names = "a number" if kinds == NUMBER else " or ".join(t.__name__ for t in kinds)
+                ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
+            continue
+        if isinstance(value, (int, float)) and (rule.low is not None or rule.high is not None):
+            too_low = rule.low is not None and (value <= rule.low if rule.low_open else value < rule.low)
+            too_high = rule.high is not None and value > rule.high
+            if too_low or too_high:
+                ctx.report("C101", f"{owner}: `{arg.name}` must be {rule.describe_range()}, not {value:g}",
+                           arg.value.pos)
+        if rule.refs is not None:
+            _check_refs(ctx, arg, rule.refs, owner)
+
+
+def _check_refs(ctx: CheckContext, arg: ast.Argument, refs: str, owner: str) -> None:
+    items = arg.value.items if isinstance(arg.value, ast.ListValue) else [arg.value]
+    for item in items:
+        name = value_python(item)
+        if not isinstance(name, str):
+            continue
+        if name not in ctx.fields:
+            ctx.report("C102", f"{owner}: `{arg.name}` names unknown field `{name}`", item.pos,
+                       did_you_mean(name, ctx.fields) or f"fields: {', '.join(ctx.fields)}")
+        elif refs == "category" and not isinstance(ctx.fields[name].type, ast.CategoryType):
+            ctx.report("C102", f"{owner}: `{arg.name}` must name a category field; `{name}` is not one", item.pos,
+                       f"categories: {', '.join(n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType)) or 'none'}")
 
 
 def model_block(ctx: CheckContext) -> None:
@@ -96,6 +230,7 @@ def model_block(ctx: CheckContext) -> None:
 def validators(ctx: CheckContext) -> None:
     """Validators are installed (else a warning with the installed names) and get valid parameters."""
     installed = ctx.validators
+    failures = ctx.validator_failures or {}
     seen: dict[str, ast.ValidatorUse] = {}
     for stmt in ctx.statements(ast.ValidateStmt):
         for use in stmt.uses:
@@ -104,6 +239,12 @@ def validators(ctx: CheckContext) -> None:
                 ctx.warn("W098", f"validator `{name}` is listed twice; the last one wins", use.pos)
             seen[name] = use
             if installed is None:
+                continue
+            if name not in installed and name in failures:
+                code, report = ("C105", ctx.report) if use.required else ("W105", ctx.warn)
+                report(code, failures[name], use.name.pos,
+                       "fix or reinstall the plugin package (`synthspec plugins` lists every plugin and its state)"
+                       + ("" if use.required else "; the build runs without it"))
                 continue
             if name not in installed:
                 hint = did_you_mean(name, installed)
@@ -126,3 +267,6 @@ def validators(ctx: CheckContext) -> None:
                     field_name = ".".join(str(p) for p in loc) or name
                     ctx.report("C100", f"validator `{name}`: parameter `{field_name}`: {error['msg']}", where,
                                f"parameters of `{name}`: {', '.join(model.model_fields) or 'none'}")
+                continue
+            if name in VALIDATOR_PARAMS:
+                _check_args(ctx, use.args, VALIDATOR_PARAMS[name], f"validator `{name}`", strict=False)
