@@ -83,7 +83,9 @@ def _field(ctx: CheckContext, decl: ast.FieldDecl, global_bans: list[ir.Forbidde
             pattern = pattern[1:]
         if pattern.endswith("$") and not pattern.endswith("\\$"):
             pattern = pattern[:-1]
-        return ir.PatternField(name=name, pattern=pattern, min_length=width[0], max_length=width[1], span=span)
+        # the span of a pattern field is its regex: what a lowering error (L002) points at
+        return ir.PatternField(name=name, pattern=pattern, min_length=width[0], max_length=width[1],
+                               span=_span(ftype.pattern.pos) or span)
     if isinstance(ftype, ast.TextType):
         return _text(ctx, name, ftype, global_bans, span)
     assert isinstance(ftype, ast.DerivedType)

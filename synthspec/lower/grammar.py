@@ -383,6 +383,7 @@ def pattern_grammar(f: PatternField) -> Lowered:
             code="L002", message=f"the pattern of `{f.name}` cannot be lowered to a grammar: {exc}",
             file=span.file if span else None, line=span.line if span else None,
             column=span.column if span else None,
+            end_column=span.end_column if span and span.end_line == span.line else None,
             hint="use plain regex syntax: classes, groups, alternation and repeats")) from None
     budget = (f.max_length if f.max_length is not None else PATTERN_DEFAULT_CHARS) + 4
     grammar = f'%llguidance {{}}\n\nstart: " " VALUE "\\n"\nVALUE: /{regex}/\n'
