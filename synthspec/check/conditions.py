@@ -50,6 +50,9 @@ def _grid_size(ftype: ast.IntegerType | ast.DecimalType) -> tuple[Decimal, Decim
         step = Decimal(1)
     else:
         places = ftype.places
+        if places is None:  # the IR's default: the places written in the range, at least 2
+            places = max(2, *(len(t.split(".", 1)[1]) if "." in t else 0
+                              for t in (ftype.range.low.text, ftype.range.high.text)))
         if not isinstance(places, int) or not 0 <= places <= 12:
             return None
         step = Decimal(1).scaleb(-places)

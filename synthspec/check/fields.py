@@ -22,6 +22,8 @@ MAX_PLACES = 12
 MAX_WORDS = 10_000
 MAX_CHARS = 100_000
 MAX_PATTERN_CHARS = 10_000
+# The word limit of a text with no `words` or `chars` (lowering's DEFAULT_MAX_WORDS, stated here for C038).
+DEFAULT_TEXT_WORDS = 200
 # Jinja names that a derived field has no use for and that could build huge strings (`lipsum(10**6)`) or reach
 # the template object itself.
 UNSAFE_TEMPLATE_NAMES = {"lipsum", "self"}
@@ -328,13 +330,24 @@ def _needed(ctx: CheckContext, item: ast.IncludeItem) -> tuple[int, int] | None:
     if isinstance(ftype, ast.CategoryType) and ftype.values:
         longest = max(ftype.values, key=lambda v: (len(v.label.split()), len(v.label)))
         return max(len(v.label) for v in ftype.values), len(longest.label.split())
-    if isinstance(ftype, ast.TextType):
+    if isinstance(ftype, ast.TextType):  # its longest value must fit, whatever the model writes
         words = next((p for p in ftype.props if isinstance(p, ast.WordsProp)), None)
         chars = next((p for p in ftype.props if isinstance(p, ast.CharsProp)), None)
         low_words = int(words.range.low.value) if words is not None else 1
         low_chars = int(chars.range.low.value) if chars is not None else 1
-        return max(low_chars, low_words), low_words
+        if words is not None:
+            high_words = int(words.range.high.value)
+        elif chars is not None:
+            high_words = (int(chars.range.high.value) + 1) // 2
+        else:
+            high_words = DEFAULT_TEXT_WORDS
+        return max(low_chars, low_words), high_words
     return None
+
+
+def _is_text(ctx: CheckContext, item: ast.IncludeItem) -> bool:
+    decl = ctx.fields.get(item.value.value) if isinstance(item.value, ast.Name) else None
+    return decl is not None and isinstance(decl.type, ast.TextType)
 
 
 def pattern_fits(ctx: CheckContext) -> None:
@@ -359,8 +372,9 @@ def pattern_fits(ctx: CheckContext) -> None:
                                f"at most {chars.range.high.text}", item.pos,
                                "raise the chars limit or shorten the value")
                 elif words is not None and needed_words > words.range.high.value:
-                    ctx.report("C038", f"`{name}` must include {what}, {needed_words} words long, but allows at "
-                               f"most {words.range.high.text}", item.pos, "raise the word limit or shorten the value")
+                    ctx.report("C038", f"`{name}` must include {what}, {'up to ' if _is_text(ctx, item) else ''}"
+                               f"{needed_words} words long, but allows at most {words.range.high.text}", item.pos,
+                               "raise the word limit or shorten the value")
                     single = True
         if words is not None and last is not None and not single and total_words > words.range.high.value:
             ctx.report("C038", f"`{name}` must include {total_words} words in all but allows at most "

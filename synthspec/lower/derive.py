@@ -69,5 +69,8 @@ def derive(spec: Spec, values: dict[str, Any]) -> dict[str, Any]:
             raise _error(f, str(exc)) from None
         except jinja2.TemplateError as exc:
             raise _error(f, str(exc)) from None
+        except (ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+            # a template that computes (`{{ rating / 0 }}`, `{{ rating + "x" }}`): the spec's mistake, not ours
+            raise _error(f, f"{type(exc).__name__}: {exc}") from None
         known[f.name] = out[f.name] = value
     return {f.name: out[f.name] for f in spec.fields if f.name in out}

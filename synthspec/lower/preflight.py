@@ -39,7 +39,7 @@ from synthspec.ir.model import (
 )
 from synthspec.lower.constraints import resolve
 from synthspec.lower.derive import derive
-from synthspec.lower.grammar import pattern_grammar, text_grammar
+from synthspec.lower.grammar import pattern_grammar, text_grammar, word_bounds
 from synthspec.lower.order import field_order
 from synthspec.lower.plan import RecordPlan
 from synthspec.lower.prompt import render_prompt
@@ -136,11 +136,11 @@ def _candidates(spec: Spec, name: str, seeds: Sequence[SeedExample]) -> list[Any
 
 
 def _placeholder(spec: Spec, name: str) -> str:
-    """A stand-in for a generated field's value: as many words as its shortest value has."""
+    """A stand-in for a generated field's value: a text as long as it may be (the worst case for whoever
+    includes it), a pattern value one word of its shortest length."""
     field = spec.field(name)
     if isinstance(field, TextField):
-        words = field.words.min if field.words is not None else 1
-        return " ".join(["word"] * max(1, words))
+        return " ".join(["word"] * word_bounds(field)[1])
     if isinstance(field, PatternField):
         return "x" * max(1, field.min_length or 1)
     return f"<{name}>"
