@@ -112,8 +112,7 @@ def seed_file(ctx: CheckContext) -> None:
     except SynthspecError as exc:
         problem = exc.diagnostics[0]
         where = shown_path(path) + (f":{problem.line}" if problem.line is not None else "")
-        ctx.report("C083", f"cannot read seed file {where}: {problem.message}", seeds.path.pos, problem.hint,
-                   notes=(f"the problem is in {where}",) if problem.line is not None else ())
+        ctx.report("C083", f"cannot read seed file {where}: {problem.message}", seeds.path.pos, problem.hint)
         return
     if not rows:
         ctx.report("C084", "the seed file has no rows", seeds.path.pos)
