@@ -12,6 +12,7 @@ Runs are derandomised (the same examples every run, so CI is reproducible) and k
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lark import Token, Tree
 
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.grammars import compile_grammar
@@ -58,6 +60,17 @@ def _write(folder: Path, text: str | bytes) -> Path:
     return path
 
 
+def _lark_leftovers(node: Any) -> list[Any]:
+    """Lark trees or tokens left inside the AST (a grammar rule the transformer does not turn into a node)."""
+    if isinstance(node, (Tree, Token)):
+        return [node]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return [x for f in dataclasses.fields(node) for x in _lark_leftovers(getattr(node, f.name))]
+    if isinstance(node, (list, tuple)):
+        return [x for item in node for x in _lark_leftovers(item)]
+    return []
+
+
 def _without_spans(data: Any) -> Any:
     if isinstance(data, dict):
         return {k: _without_spans(v) for k, v in data.items() if k not in ("span", "source_file")}
@@ -70,6 +83,7 @@ def _without_spans(data: Any) -> Any:
 @given(text=any_spec_text)
 def test_generated_specs_parse_and_format_round_trips(text: str, workdir: Path, validators) -> None:
     parsed = parse_source(Source("gen.synth", text), keep_comments=True)
+    assert not _lark_leftovers(parsed)
     formatted = format_spec(parsed)
     again = parse_source(Source("gen.synth", formatted), keep_comments=True)
     assert without_positions(again.items) == without_positions(parsed.items)
