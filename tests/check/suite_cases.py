@@ -322,6 +322,8 @@ CASES: list[Case] = [
     Case("when_includes_overflow_words", ds(S, 'field t: text { words 1..3 must include "one two" }',
                                             'when s == "a" { t must include "three four" }')
          .replace("  field t:", "  §field t:"), "L001"),
+    Case("unrolled_text_too_long", ds('§field t: text { words 1..2500 must include "refund" }'), "L003"),
+    Case("pii_text_too_long", ds("§field t: text { words 1..3000 must not include pii }"), "L003"),
     Case("prompt_template_undefined", ds(T, '§prompt "undefined_prompt.j2"').replace("§prompt", "prompt")
          .replace("  field text:", "  §field text:"), "L022"),
     Case("derived_type_error", ds("field n: integer 1..5", '§field x: derived "{{ n + \'a\' }}"'), "L040"),
