@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from synthspec.check.context import BACKENDS, TECHNIQUES, CheckContext, did_you_mean, value_python
+from synthspec.ir.model import ModelSpec
+from synthspec.ir.params import BACKEND_ALIASES, TECHNIQUE_PARAMS, accepted_types, canonical_backend, limits
 from synthspec.parse import ast
 
 NUMBER = (int, float)
@@ -15,83 +17,68 @@ NUMBER = (int, float)
 
 @dataclass(frozen=True)
 class Param:
-    """What one technique or validator parameter accepts: its type, an inclusive range, what it names.
+    """A limit the built-in validators' parameter models do not state (yet): a range, or that it names fields.
 
-    `refs` says the value names spec fields: "field" (one field), "fields" (a list of fields),
-    "category" (one category field).  One table for every technique (and the range limits of the
-    built-in validators, whose parameter models do not state them yet), so it can move as a whole
-    into the IR's parameter models.
+    `refs` is "fields" (a list of field names) or "category" (one category field).  Technique parameters state
+    theirs in ir/params.py; these can move into the validators' `Params` models the same way.
     """
 
     kind: type | tuple[type, ...]
     low: float | None = None
     high: float | None = None
-    low_open: bool = False
     refs: str | None = None
 
     def describe_range(self) -> str:
         if self.high is None:
-            return f"at least {self.low:g}" if not self.low_open else f"above {self.low:g}"
-        if self.low is None:
-            return f"at most {self.high:g}"
-        return f"in ({self.low:g}, {self.high:g}]" if self.low_open else f"from {self.low:g} to {self.high:g}"
+            return f"at least {self.low:g}"
+        return f"between {self.low:g} and {self.high:g}" if self.low is not None else f"at most {self.high:g}"
 
 
-SHOTS = Param(int, 0, 256)
 FRACTION = Param(NUMBER, 0, 1)
-TECHNIQUE_PARAMS: dict[str, dict[str, Param]] = {
-    "plain": {"shots": SHOTS},
-    "self_instruct": {"shots": SHOTS, "novelty": Param(NUMBER, 0, 1, low_open=True), "pool_shots": SHOTS},
-    "paraphrase": {"per_seed": Param(int, 1, 1000), "min_similarity": FRACTION, "max_overlap": FRACTION,
-                   "shots": SHOTS, "length": Param(NUMBER, 0, 4), "attempts": Param(int, 1, 100)},
-    "counterfactual": {"shots": SHOTS, "edits": FRACTION, "marker_z": Param(NUMBER, 0, 100)},
-    "adversarial": {"target": Param(str), "pick": Param(int, 1, 10_000_000), "shots": SHOTS,
-                    "threshold": FRACTION},
-    "gap_filling": {"target": Param((str, list)), "field": Param(str, refs="category"), "shots": SHOTS},
-}
-# Built-in validators: ranges their parameter models do not state (yet) and parameters that name fields.
+FIELDS = Param(list, refs="fields")
+# Built-in validators: ranges their parameter models do not state and parameters that name fields.
 VALIDATOR_PARAMS: dict[str, dict[str, Param]] = {
     "dedup": {"near_threshold": FRACTION, "semantic_threshold": FRACTION, "threshold": FRACTION,
-              "semantic_excess": FRACTION, "fields": Param(list, refs="fields")},
+              "semantic_excess": FRACTION, "fields": FIELDS},
     "contamination": {"near_threshold": FRACTION, "threshold": FRACTION, "ngram": Param(int, 1, 1000),
-                      "fields": Param(list, refs="fields")},
-    "seed_copy": {"near_threshold": FRACTION, "ngram": Param(int, 1, 1000), "fields": Param(list, refs="fields")},
-    "bias": {"attributes": Param(list, refs="fields"), "labels": Param(list, refs="fields"),
-             "max_cramers_v": FRACTION, "max_skew": FRACTION, "alpha": FRACTION, "min_records": Param(int, 1)},
+                      "fields": FIELDS},
+    "seed_copy": {"near_threshold": FRACTION, "ngram": Param(int, 1, 1000), "fields": FIELDS},
+    "bias": {"attributes": FIELDS, "labels": FIELDS, "max_cramers_v": FRACTION, "max_skew": FRACTION,
+             "alpha": FRACTION, "min_records": Param(int, 1)},
     "counterfactual": {"min_confidence": FRACTION},
     "distribution": {"min_vocab_jaccard": FRACTION, "vocab_top": Param(int, 1), "bins": Param(int, 1),
                      "max_length_kl": Param(NUMBER, 0), "max_psi": Param(NUMBER, 0), "max_ks": FRACTION},
     "diversity": {"min_distinct_ratio": FRACTION, "min_distinct_2": FRACTION, "max_similarity_excess": FRACTION,
-                  "sample": Param(int, 1), "pairs": Param(int, 1), "min_group": Param(int, 1),
-                  "fields": Param(list, refs="fields")},
-    "leakage": {"labels": Param(list, refs="fields"), "max_phrase_excess": Param(NUMBER, 0),
-                "min_count": Param(int, 1), "fields": Param(list, refs="fields")},
-    "combinations": {"fields": Param(list, refs="fields")},
+                  "sample": Param(int, 1), "pairs": Param(int, 1), "min_group": Param(int, 1), "fields": FIELDS},
+    "leakage": {"labels": FIELDS, "max_phrase_excess": Param(NUMBER, 0), "min_count": Param(int, 1),
+                "fields": FIELDS},
+    "combinations": {"fields": FIELDS},
 }
+# Technique parameters that name fields of the dataset (their types and ranges are in ir/params.py).
+TECHNIQUE_REFS: dict[str, dict[str, str]] = {"gap_filling": {"field": "category"}}
 
+# The model block's properties, their types and ranges: read from the IR's ModelSpec, the one place they live.
 MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
-    # name: (python type, min, max)
-    "backend": (str, None, None),
-    "ref": (str, None, None),
-    "servers": ((list, str), None, None),
-    "temperature": ((int, float), 0.0, 5.0),
-    "top_p": ((int, float), 0.0, 1.0),
-    "top_k": (int, 1, 1_000_000),
-    "max_tokens": (int, 1, 1_000_000),
-    "repeat_penalty": ((int, float), 1.0, 2.0),
+    name: ((list, str) if name == "servers" else accepted_types(ModelSpec, name), *limits(ModelSpec, name)[:2])
+    for name in ModelSpec.model_fields
 }
 
 
 def technique(ctx: CheckContext) -> None:
-    """A known technique with parameters of the right type and range; what it needs is declared."""
+    """A known technique with parameters of the right type; counterfactual needs an axis."""
     for stmt in ctx.statements(ast.TechniqueStmt):
         name = stmt.name.value
         if name not in TECHNIQUES:
             ctx.report("C090", f"unknown technique `{name}`", stmt.name.pos,
                        did_you_mean(name, TECHNIQUES) or f"techniques: {', '.join(TECHNIQUES)}")
             continue
-        known = TECHNIQUE_PARAMS[name]
+        model = TECHNIQUE_PARAMS[name]
+        known = {param: accepted_types(model, param) for param in model.model_fields}
         _check_args(ctx, stmt.args, known, f"technique `{name}`")
+        _check_ranges(ctx, stmt.args, model)
+        for arg in stmt.args:
+            if arg.name in TECHNIQUE_REFS.get(name, {}):
+                _check_refs(ctx, arg, TECHNIQUE_REFS[name][arg.name], f"technique `{name}`")
         if name == "counterfactual" and not ctx.statements(ast.CounterfactualStmt):
             ctx.report("C091", "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis", stmt.pos)
         if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct", "counterfactual") \
@@ -130,10 +117,8 @@ def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
         name = categories[0]
     else:
         name = str(value_python(field_arg.value))
-        if name not in ctx.fields:
-            return  # reported by the reference check
         if name not in categories:
-            return
+            return  # reported by the reference check
     target = args.get("target")
     decl = ctx.fields[name]
     labels = [v.label for v in decl.type.values] if isinstance(decl.type, ast.CategoryType) else []
@@ -142,7 +127,7 @@ def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
     value = value_python(target.value)
     if isinstance(value, str):
         if value != "uniform":
-            ctx.report("C101", f'gap_filling target must be "uniform" or a list of labels, not {value!r}',
+            ctx.report("C094", f'gap_filling target must be "uniform" or a list of labels, not {value!r}',
                        target.value.pos)
         return
     for item in value if isinstance(value, list) else []:
@@ -151,42 +136,8 @@ def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
                        did_you_mean(str(item), labels) or f"labels: {', '.join(labels[:12])}")
 
 
-def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict[str, Param], owner: str,
-                strict: bool = True) -> None:
-    """Parameter names, types and ranges, and the fields a parameter names.
-
-    `strict` False (validators, whose parameter models decide names and types) checks only the ranges and
-    field references the table states.
-    """
-    seen: set[str] = set()
-    for arg in args:
-        if strict and arg.name in seen:
-            ctx.report("C093", f"parameter `{arg.name}` given twice", arg.pos)
-        seen.add(arg.name)
-        if arg.name not in known:
-            if strict:
-                ctx.report("C093", f"{owner} has no parameter `{arg.name}`", arg.pos,
-                           did_you_mean(arg.name, known) or f"parameters: {', '.join(known) or 'none'}")
-            continue
-        rule = known[arg.name]
-        value = value_python(arg.value)
-        if isinstance(value, bool) or not isinstance(value, rule.kind):
-            if strict:
-                kinds = rule.kind if isinstance(rule.kind, tuple) else (rule.kind,)
-                names = "a number" if kinds == NUMBER else " or ".join(t.__name__ for t in kinds)
-                ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
-            continue
-        if isinstance(value, (int, float)) and (rule.low is not None or rule.high is not None):
-            too_low = rule.low is not None and (value <= rule.low if rule.low_open else value < rule.low)
-            too_high = rule.high is not None and value > rule.high
-            if too_low or too_high:
-                ctx.report("C101", f"{owner}: `{arg.name}` must be {rule.describe_range()}, not {value:g}",
-                           arg.value.pos)
-        if rule.refs is not None:
-            _check_refs(ctx, arg, rule.refs, owner)
-
-
 def _check_refs(ctx: CheckContext, arg: ast.Argument, refs: str, owner: str) -> None:
+    """A parameter that names fields names fields of this dataset (a category where one is needed)."""
     items = arg.value.items if isinstance(arg.value, ast.ListValue) else [arg.value]
     for item in items:
         name = value_python(item)
@@ -196,8 +147,60 @@ def _check_refs(ctx: CheckContext, arg: ast.Argument, refs: str, owner: str) -> 
             ctx.report("C102", f"{owner}: `{arg.name}` names unknown field `{name}`", item.pos,
                        did_you_mean(name, ctx.fields) or f"fields: {', '.join(ctx.fields)}")
         elif refs == "category" and not isinstance(ctx.fields[name].type, ast.CategoryType):
+            categories = ", ".join(n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType))
             ctx.report("C102", f"{owner}: `{arg.name}` must name a category field; `{name}` is not one", item.pos,
-                       f"categories: {', '.join(n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType)) or 'none'}")
+                       f"categories: {categories or 'none'}")
+
+
+def _validator_limits(ctx: CheckContext, name: str, args: list[ast.Argument]) -> None:
+    """Ranges and field references of a built-in validator's parameters (its model has accepted the types)."""
+    table = VALIDATOR_PARAMS.get(name, {})
+    owner = f"validator `{name}`"
+    for arg in args:
+        rule = table.get(arg.name)
+        if rule is None:
+            continue
+        value = value_python(arg.value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and ((rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high)):
+            ctx.report("C101", f"{owner}: `{arg.name}` must be {rule.describe_range()}, not {value:g}",
+                       arg.value.pos)
+        if rule.refs is not None:
+            _check_refs(ctx, arg, rule.refs, owner)
+
+
+def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict, owner: str) -> None:
+    seen: set[str] = set()
+    for arg in args:
+        if arg.name in seen:
+            ctx.report("C093", f"parameter `{arg.name}` given twice", arg.pos)
+        seen.add(arg.name)
+        if arg.name not in known:
+            ctx.report("C093", f"{owner} has no parameter `{arg.name}`", arg.pos,
+                       did_you_mean(arg.name, known) or f"parameters: {', '.join(known) or 'none'}")
+            continue
+        value = value_python(arg.value)
+        expected = known[arg.name]
+        if isinstance(value, bool) or not isinstance(value, expected):
+            names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
+            ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
+
+
+def _check_ranges(ctx: CheckContext, args: list[ast.Argument], model: Any) -> None:
+    """Values of the right type but outside the range the technique's Params model allows (C094)."""
+    from synthspec.ir.params import describe_limits
+
+    for arg in args:
+        if arg.name not in model.model_fields:
+            continue
+        value = value_python(arg.value)
+        try:
+            model.model_validate({arg.name: value})
+        except ValidationError as exc:
+            if all(e["type"].endswith("_type") for e in exc.errors()):
+                continue  # a wrong type: reported by _check_args
+            wanted = describe_limits(model, arg.name) or exc.errors()[0]["msg"]
+            ctx.report("C094", f"`{arg.name}` must be {wanted}, not {value!r}", arg.value.pos)
 
 
 def model_block(ctx: CheckContext) -> None:
@@ -220,9 +223,10 @@ def model_block(ctx: CheckContext) -> None:
                 continue
             if low is not None and not low <= value <= high:
                 ctx.report("C096", f"model `{name}` must be between {low} and {high}", prop.value.pos)
-            if name == "backend" and value not in BACKENDS:
+            if name == "backend" and canonical_backend(value) is None:
                 ctx.report("C097", f"unknown backend `{value}`", prop.value.pos,
-                           did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)}")
+                           did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)} "
+                           f"(also written {', '.join(BACKEND_ALIASES)})")
             if name == "servers" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 ctx.report("C096", "servers are URL strings", prop.value.pos)
 
@@ -230,7 +234,7 @@ def model_block(ctx: CheckContext) -> None:
 def validators(ctx: CheckContext) -> None:
     """Validators are installed (else a warning with the installed names) and get valid parameters."""
     installed = ctx.validators
-    failures = ctx.validator_failures or {}
+    failures = ctx.validator_failures if ctx.validator_failures is not None else {}  # a lazy mapping: no `or`
     seen: dict[str, ast.ValidatorUse] = {}
     for stmt in ctx.statements(ast.ValidateStmt):
         for use in stmt.uses:
@@ -268,5 +272,4 @@ def validators(ctx: CheckContext) -> None:
                     ctx.report("C100", f"validator `{name}`: parameter `{field_name}`: {error['msg']}", where,
                                f"parameters of `{name}`: {', '.join(model.model_fields) or 'none'}")
                 continue
-            if name in VALIDATOR_PARAMS:
-                _check_args(ctx, use.args, VALIDATOR_PARAMS[name], f"validator `{name}`", strict=False)
+            _validator_limits(ctx, name, use.args)

@@ -1,23 +1,40 @@
 """`synthspec explain SPEC`: what a spec compiles to — the IR, each field's grammar, a rendered prompt.
 
-Printed as plain text, verbatim: the prompt is exactly what the model is given (no markup is
-interpreted, so `:x:` or `[bold]` in a seed stays as written) and JSON is never wrapped, piped or not.
+Printed as plain text, verbatim: the prompt is exactly what the model is given (no markup is interpreted, so
+`:x:` or `[bold]` in a seed stays as written) and JSON is never wrapped, piped or not.
+
+`synthspec explain CODE` (e.g. `C030`, when no file of that name exists) prints the registry entry of a diagnostic
+code instead, the way `rustc --explain` does.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from synthspec.cli.common import add_spec_argument, compile_for_cli
-from synthspec.lower.preflight import load_seeds
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("explain", help="show the IR, grammars and a rendered prompt of a spec")
+    parser = subparsers.add_parser("explain", help="show the IR, grammars and a rendered prompt of a spec, "
+                                   "or explain a diagnostic code (synthspec explain C030)")
     add_spec_argument(parser)
     parser.add_argument("--record", type=int, default=0, metavar="I", help="which record to show (default 0)")
     parser.add_argument("--section", choices=("all", "ir", "grammar", "prompt"), default="all")
     parser.set_defaults(handler=run)
+
+
+def explain_code(code: str) -> int:
+    """Print a diagnostic code's registry entry."""
+    from synthspec import codes
+    from synthspec.diagnostics import SynthspecError
+
+    info = codes.lookup(code)
+    if info is None:
+        raise SynthspecError(f"no diagnostic code {code}", code=codes.UNKNOWN_CODE,
+                             hint="docs/diagnostics.md lists every code")
+    print(info.render(), end="")
+    return 0
 
 
 def _rule(title: str) -> None:
@@ -25,7 +42,12 @@ def _rule(title: str) -> None:
 
 
 def run(args) -> int:
+    from synthspec.codes import CODE_PATTERN
+
+    if CODE_PATTERN.fullmatch(args.spec.upper()) and not Path(args.spec).exists():
+        return explain_code(args.spec)
     from synthspec.lower import field_order, grammar_notes, plan_field, plan_record
+    from synthspec.lower.preflight import load_seeds
 
     result = compile_for_cli(args.spec, args.dataset, technique=True)
     spec = result.spec
