@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import ROUND_CEILING, Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +108,14 @@ def _numbers(field: IntegerField | DecimalField, tested: list[Any], seeds: Seque
         inside = [v for v in tested if v in pool]
         other = next((v for v in pool if v not in tested), None)
         return inside + ([other] if other is not None else [])
-    low, high = field.range.min, field.range.max
     if isinstance(field, IntegerField):
-        inside = [int(v) for v in tested if isinstance(v, (int, float)) and float(v).is_integer() and low <= v <= high]
-        other = next((v for v in range(low, min(high, low + len(tested) + 1) + 1) if v not in inside), None)
+        first_int, last_int = field.range.min, field.range.max
+        inside = [int(v) for v in tested
+                  if isinstance(v, (int, float)) and float(v).is_integer() and first_int <= v <= last_int]
+        other = next((v for v in range(first_int, min(last_int, first_int + len(tested) + 1) + 1)
+                      if v not in inside), None)
         return inside + ([other] if other is not None else [])
+    low, high = field.range.min, field.range.max
     step = Decimal(1).scaleb(-field.places)
     first = float((Decimal(repr(low)) / step).to_integral_value(ROUND_CEILING) * step)
     grid = [round(first + i * float(step), field.places) for i in range(len(tested) + 1)]
@@ -218,14 +222,14 @@ def _text(spec: Spec, field: TextField, seeds: Sequence[SeedExample], out: _Coll
     shapes: set[Any] = set()
     for values in configurations(spec, field, seeds):
         _conflicts(spec, field, values, out)
-        resolved = out.run(field.span, lambda v=values: resolve(spec, field.name, v))
+        resolved = out.run(field.span, partial(resolve, spec, field.name, values))
         if resolved is None:
             continue
         shape = (resolved.forbidden, tuple((len(t.split()), t.rstrip()[-1:].isdigit()) for t, _ in resolved.includes))
         if shape in shapes:
             continue
         shapes.add(shape)
-        lowered = out.run(field.span, lambda r=resolved: text_grammar(field, r))
+        lowered = out.run(field.span, partial(text_grammar, field, resolved))
         if lowered is not None:
             grammars.setdefault(lowered.grammar, field.span)
 
@@ -247,7 +251,7 @@ def _seed_labels(spec: Spec, seeds: Sequence[SeedExample], out: _Collector) -> N
 def _sampled(spec: Spec, seeds: Sequence[SeedExample], out: _Collector) -> None:
     for f in spec.sampled_fields:
         if isinstance(f, CategoryField) and f.from_seeds:
-            out.run(f.span, lambda f=f: category_weights(f, seeds))
+            out.run(f.span, partial(category_weights, f, seeds))
         elif isinstance(f, (IntegerField, DecimalField)) and f.from_seeds and not _seed_numbers(f, seeds):
             out.add(_error("L010", f"`{f.name}` is drawn `from seeds`, but no seed value lies in its range",
                            f.span, "map a seed column onto the field, or give it a range"))
@@ -268,30 +272,30 @@ def preflight(spec: Spec, seeds: Sequence[SeedExample] = (), grammar_check: Gram
               technique_check: SpecCheck | None = None) -> list[Diagnostic]:
     """Every error lowering (and, through the callbacks, grammar compilation and the technique) would raise."""
     out = _Collector()
-    order = out.run(None, lambda: field_order(spec))
+    order = out.run(None, partial(field_order, spec))
     _sampled(spec, seeds, out)
     _seed_labels(spec, seeds, out)
     grammars: dict[str, Span | None] = {}
     for f in spec.generated_fields:
         if isinstance(f, PatternField):
-            lowered = out.run(f.span, lambda f=f: pattern_grammar(f))
+            lowered = out.run(f.span, partial(pattern_grammar, f))
             if lowered is not None:
                 grammars.setdefault(lowered.grammar, f.span)
         elif isinstance(f, TextField):
             _text(spec, f, seeds, out, grammars)
     if grammar_check is not None and not out.items:
         for grammar, span in grammars.items():
-            out.run(span, lambda g=grammar: grammar_check(g))
+            out.run(span, partial(grammar_check, grammar))
     if out.items or order is None:
         return out.items
     values = _representative(spec, seeds)
     record = RecordPlan(index=0, sub_seed=sub_seed(spec.seed, 0), sampled=dict(values))
     for name in order:
-        out.run(spec.field(name).span, lambda n=name: render_prompt(spec, n, record, values, seeds))
+        out.run(spec.field(name).span, partial(render_prompt, spec, name, record, dict(values), seeds))
         values[name] = _placeholder(spec, name)
-    out.run(None, lambda: derive(spec, values))
+    out.run(None, partial(derive, spec, values))
     if technique_check is not None and not out.items:
-        out.run(spec.technique.span, lambda: technique_check(spec, seeds))
+        out.run(spec.technique.span, partial(technique_check, spec, seeds))
     return out.items
 
 
