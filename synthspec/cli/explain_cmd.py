@@ -61,11 +61,17 @@ def run(args) -> int:
     if args.section in ("all", "grammar", "prompt"):
         _rule(f"record {index}: sampled values")
         print(json.dumps(record.sampled, indent=2, default=str))
+    served = bool(spec.model.servers) or spec.model.backend in ("server", "openai")
     for name in field_order(spec):
         plan = plan_field(spec, name, record, values, seeds)
         if args.section in ("all", "grammar"):
             _rule(f"grammar of `{name}` (max {plan.max_tokens} tokens)")
             print(plan.grammar.rstrip("\n"))
+            if served:
+                from synthspec.generate.backends.server.dialects import routes_for
+
+                dialect = spec.model.dialect or "auto"
+                print(f"servers ({dialect}): {routes_for(dialect, plan.grammar).describe()}")
         if args.section in ("all", "prompt"):
             _rule(f"prompt for `{name}`")
             print(plan.prompt)
