@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synthspec.datafiles import read_records
 from synthspec.diagnostics import SynthspecError
 from synthspec.ir.model import Spec
 
@@ -23,17 +24,6 @@ class FinishedBuild:
     data: Path
     manifest: dict[str, Any]
     records: list[dict[str, Any]]
-
-
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSONL, CSV or Parquet dataset."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path).to_pylist()
-    from synthspec.datafiles import read_table
-
-    return read_table(path)
 
 
 def load_finished_build(spec: Spec, data_arg: str | None, spec_path: str) -> FinishedBuild:
