@@ -16,6 +16,8 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from synthspec.pii import DIGIT_RUN_MIN, DIGIT_RUN_SEPARATORS
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import sre_constants as C  # noqa: N812 - the stdlib's own names
@@ -24,11 +26,8 @@ with warnings.catch_warnings():
 WORD_CHARS = "A-Za-z0-9_"
 NOT_WORD = f"[^{WORD_CHARS}]"
 # Characters a free-text word may use: ASCII letters, digits and ordinary punctuation.
-# No `@` (no e-mail addresses), no markup characters, no whitespace (words are joined by one space).
+# No `@`: no e-mail addresses (`synthspec.pii`'s grammar share), no markup characters, no whitespace (words are joined by one space).
 WORD_PUNCT = ",.'!?;:()$%&/\"-"
-# What may separate the digits of a phone or card number.
-PII_SEPARATORS = " .()+-"
-PII_MIN_DIGITS = 7
 _NL = "\\n"
 _CLASS_SPECIAL = set("\\]^-[")
 _SPECIAL = set("\\.^$|?*+()[]{}/&~\"")
@@ -88,20 +87,10 @@ def whole_word(body: str) -> str:
 
 
 def pii_run() -> str:
-    """A digit run as long as a phone or card number, digits optionally split by single separators."""
-    seps = "".join(escape_char(c, True) for c in PII_SEPARATORS if c != " ")
-    return f"[0-9]([{seps}]?[0-9]){{{PII_MIN_DIGITS - 1},}}"
-
-
-PII_TEXT_RE = re.compile(
-    r"(?<![0-9])[0-9](?:[" + re.escape(PII_SEPARATORS) + r"]?[0-9]){" + str(PII_MIN_DIGITS - 1) + r",}"
-)
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-
-
-def find_pii(text: str) -> list[str]:
-    """E-mail addresses and phone/card-like digit runs in `text` (what the grammar keeps out)."""
-    return EMAIL_RE.findall(text) + [m.group(0) for m in PII_TEXT_RE.finditer(text)]
+    """The grammar's share of `synthspec.pii`: a digit run as long as a phone or card number, its digits
+    optionally split by single separators (a space ends a word, so within a word the others)."""
+    seps = "".join(escape_char(c, True) for c in DIGIT_RUN_SEPARATORS if c != " ")
+    return f"[0-9]([{seps}]?[0-9]){{{DIGIT_RUN_MIN - 1},}}"
 
 
 def term_pattern(terms: tuple[str, ...] | list[str], case_sensitive: bool) -> re.Pattern[str] | None:

@@ -7,7 +7,8 @@ is compared with every seed's, for
 - an exact or near copy of a seed (normalised text; MinHash Jaccard),
 - a run of `ngram` or more consecutive words shared with one seed,
 - a patterned value (an order number, an account id) equal to a seed's,
-- personal data of any kind the PII detectors know, whoever invented it.
+- personal data of any kind the PII detector knows (names too, with the `pii`
+  extra; `pii_detector` in the audit says which detector ran), whoever invented it.
 
 Besides the findings it measures the longest run of words any record shares
 with any seed: the figure a dataset card can quote as the evidence ("no record
@@ -23,7 +24,7 @@ from typing import Any
 from synthspec.datafiles import SeedExample
 from synthspec.ir.model import Spec
 from synthspec.validate.api import record_id
-from synthspec.validate.pii import find_pii
+from synthspec.validate.pii import get_detector
 from synthspec.validate.reference import match_reference
 from synthspec.validate.text import ngrams, words
 
@@ -53,6 +54,7 @@ class PrivacyAudit:
     near_threshold: float
     longest_shared_run: int = 0
     longest_shared_example: dict[str, Any] | None = None
+    pii_detector: str = ""
     findings: list[LeakFinding] = field(default_factory=list)
 
     @property
@@ -147,8 +149,11 @@ def audit_privacy(
                 value = record.get(name)
                 if value not in (None, "") and str(value) in real:
                     add(i, "identifier", f"{name} {value!r} is a real value (seed {real[str(value)]})")
-    for i, record in enumerate(records):
-        for kind, hit in find_pii(_joined(record, fields)):
-            add(i, "pii", f"{kind.replace('_', ' ')} {hit!r}")
+    detector = get_detector()
+    audit.pii_detector = detector.name
+    found_pii = detector.find_many([_joined(r, fields) for r in records])
+    for i, hits in enumerate(found_pii):
+        for hit in hits:
+            add(i, "pii", f"{hit.kind.replace('_', ' ')} {hit.text!r}")
     audit.findings = [f for i in sorted(found) for f in found[i]]
     return audit
