@@ -284,7 +284,7 @@ def make_record_check(
                     raise SynthspecError(
                         _diag(p.use, "V003", f"{what} {p.use.name!r} crashed: {error}")
                     ) from exc
-                rejections.append(Rejection(p.use.name, "flag", f"validator crashed: {error}"))
+                rejections.append(Rejection(p.use.name, f"validator crashed: {error}", policy="flag"))
                 continue
             errors = tuple(f for f in findings if f.severity is Severity.ERROR)
             if not errors:
@@ -296,7 +296,7 @@ def make_record_check(
                         p.use, "V004", f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
                     )
                 )
-            rejections.append(Rejection(p.use.name, p.policy, message, errors, errors[0].field))
+            rejections.append(Rejection(p.use.name, message, errors[0].field, p.policy, errors))
         return [r for r in rejections if r.policy in policies]
 
     return check
