@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 
 # The one "file name → format" table: seeds, datasets to validate, build and combine outputs all use it.
@@ -68,7 +69,7 @@ def suffixes_for(formats: Iterable[str]) -> str:
 
 
 def _error(path: Path, message: str, hint: str | None = None, line: int | None = None) -> SynthspecError:
-    return SynthspecError(Diagnostic(code="D001", message=message, file=str(path), line=line, hint=hint))
+    return SynthspecError(Diagnostic(code=codes.DATA_FILE_UNREADABLE, message=message, file=str(path), line=line, hint=hint))
 
 
 def _resolve(path: str | Path, fmt: str | None) -> tuple[Path, str]:

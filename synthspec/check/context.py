@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from synthspec.diagnostics import Diagnostic, Severity
+from synthspec.ir.params import BACKENDS as BACKENDS  # re-exported: the one list lives in ir/params.py
+from synthspec.ir.params import TECHNIQUES as TECHNIQUES
 from synthspec.parse import ast
 
 BUILTIN_CLASSES = {"pii": "class", "profanity": "list"}
-TECHNIQUES = ("plain", "self_instruct", "paraphrase", "counterfactual", "adversarial", "gap_filling")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 SEED_FORMATS = ("jsonl", "csv", "tsv")
-BACKENDS = ("llamacpp", "transformers", "openai")
 
 
 @dataclass

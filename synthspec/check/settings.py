@@ -7,28 +7,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from synthspec.check.context import BACKENDS, TECHNIQUES, CheckContext, did_you_mean, value_python
+from synthspec.ir.model import ModelSpec
+from synthspec.ir.params import BACKEND_ALIASES, TECHNIQUE_PARAMS, accepted_types, canonical_backend, limits
 from synthspec.parse import ast
 
-TECHNIQUE_PARAMS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "plain": {"shots": int},
-    "self_instruct": {"shots": int, "novelty": (int, float), "pool_shots": int},
-    "paraphrase": {"per_seed": int, "min_similarity": (int, float), "max_overlap": (int, float), "shots": int,
-                   "length": (int, float), "attempts": int},
-    "counterfactual": {"shots": int, "edits": (int, float), "marker_z": (int, float)},
-    "adversarial": {"target": str, "pick": int, "shots": int, "threshold": (int, float)},
-    "gap_filling": {"target": (str, list), "field": str, "shots": int},
-}
-
+# The model block's properties, their types and ranges: read from the IR's ModelSpec, the one place they live.
 MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
-    # name: (python type, min, max)
-    "backend": (str, None, None),
-    "ref": (str, None, None),
-    "servers": ((list, str), None, None),
-    "temperature": ((int, float), 0.0, 5.0),
-    "top_p": ((int, float), 0.0, 1.0),
-    "top_k": (int, 1, 1_000_000),
-    "max_tokens": (int, 1, 1_000_000),
-    "repeat_penalty": ((int, float), 1.0, 2.0),
+    name: ((list, str) if name == "servers" else accepted_types(ModelSpec, name), *limits(ModelSpec, name)[:2])
+    for name in ModelSpec.model_fields
 }
 
 
@@ -40,8 +26,10 @@ def technique(ctx: CheckContext) -> None:
             ctx.report("C090", f"unknown technique `{name}`", stmt.name.pos,
                        did_you_mean(name, TECHNIQUES) or f"techniques: {', '.join(TECHNIQUES)}")
             continue
-        known = TECHNIQUE_PARAMS[name]
+        model = TECHNIQUE_PARAMS[name]
+        known = {param: accepted_types(model, param) for param in model.model_fields}
         _check_args(ctx, stmt.args, known, f"technique `{name}`")
+        _check_ranges(ctx, stmt.args, model)
         if name == "counterfactual" and not ctx.statements(ast.CounterfactualStmt):
             ctx.report("C091", "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis", stmt.pos)
         if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct") and not ctx.statements(ast.SeedsStmt):
@@ -66,6 +54,23 @@ def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict, owner:
             ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
 
 
+def _check_ranges(ctx: CheckContext, args: list[ast.Argument], model: Any) -> None:
+    """Values of the right type but outside the range the technique's Params model allows (C094)."""
+    from synthspec.ir.params import describe_limits
+
+    for arg in args:
+        if arg.name not in model.model_fields:
+            continue
+        value = value_python(arg.value)
+        try:
+            model.model_validate({arg.name: value})
+        except ValidationError as exc:
+            if all(e["type"].endswith("_type") for e in exc.errors()):
+                continue  # a wrong type: reported by _check_args
+            wanted = describe_limits(model, arg.name) or exc.errors()[0]["msg"]
+            ctx.report("C094", f"`{arg.name}` must be {wanted}, not {value!r}", arg.value.pos)
+
+
 def model_block(ctx: CheckContext) -> None:
     """Known model properties with sane values."""
     for stmt in ctx.statements(ast.ModelStmt):
@@ -86,9 +91,10 @@ def model_block(ctx: CheckContext) -> None:
                 continue
             if low is not None and not low <= value <= high:
                 ctx.report("C096", f"model `{name}` must be between {low} and {high}", prop.value.pos)
-            if name == "backend" and value not in BACKENDS:
+            if name == "backend" and canonical_backend(value) is None:
                 ctx.report("C097", f"unknown backend `{value}`", prop.value.pos,
-                           did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)}")
+                           did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)} "
+                           f"(also written {', '.join(BACKEND_ALIASES)})")
             if name == "servers" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 ctx.report("C096", "servers are URL strings", prop.value.pos)
 

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
 from synthspec.datafiles import infer_format, suffixes_for
 from synthspec.diagnostics import SynthspecError
-from synthspec.ir.model import Spec
+
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
 
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")  # what generate/writers.py writes
 
@@ -60,7 +64,7 @@ def apply_overrides(spec: Spec, count: int | None, seed: int | None, model: str 
     update: dict = {}
     if count is not None:
         if count < 1:
-            raise SynthspecError(f"--count must be at least 1, got {count}", code="B004")
+            raise SynthspecError(f"--count must be at least 1, got {count}", code=codes.BAD_BUILD_OPTION)
         update["count"] = count
     if seed is not None:
         update["seed"] = seed
@@ -77,7 +81,7 @@ def output_target(spec: Spec, out: str | None) -> tuple[Path, str]:
         path = Path(out)
         fmt = infer_format(path)
         if fmt not in OUTPUT_FORMATS:
-            raise SynthspecError(f"cannot tell the output format of {out}", code="B005",
+            raise SynthspecError(f"cannot tell the output format of {out}", code=codes.UNKNOWN_OUTPUT_FORMAT,
                                  hint=f"name the output {suffixes_for(OUTPUT_FORMATS)}")
         return path, fmt
     path = Path(spec.output.path)
@@ -93,7 +97,7 @@ def run(args) -> int:
     spec = apply_overrides(spec, args.count, args.seed, args.model, args.backend)
     out, fmt = output_target(spec, args.out)
     if args.batch_size is not None and args.batch_size < 1:
-        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code="B004")
+        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code=codes.BAD_BUILD_OPTION)
     shard = getattr(args, "shard", None)
     options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force,
                            shard=shard)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synthspec.diagnostics import render_all
-from synthspec.ir import CompileResult, compile_spec
+
+if TYPE_CHECKING:
+    from synthspec.ir import CompileResult
 
 
 def installed_validators() -> Mapping[str, Any] | None:
-    """Installed validator names → parameter models, injected into the checker."""
-    from synthspec.validate import validator_param_models
+    """Installed validator names → parameter models, injected into the checker (loaded as the spec names them)."""
+    from synthspec.validate.registry import lazy_validator_param_models
 
-    return validator_param_models()
+    return lazy_validator_param_models()
 
 
 def compile_for_cli(path: str, dataset: str | None = None, quiet: bool = False) -> CompileResult:
     """Compile a spec with the installed validators and print its warnings and notes to stderr."""
+    from synthspec.ir import compile_spec  # imported here so that `synthspec --help` stays fast
+
     result = compile_spec(path, validators=installed_validators(), dataset=dataset)
     if result.diagnostics and not quiet:
         print(render_all(result.diagnostics, result.sources), file=sys.stderr)

@@ -1,19 +1,24 @@
-"""`synthspec explain SPEC`: what a spec compiles to — the IR, each field's grammar, a rendered prompt."""
+"""`synthspec explain SPEC`: what a spec compiles to — the IR, each field's grammar, a rendered prompt.
+
+`synthspec explain CODE` (e.g. `C030`, when no file of that name exists) prints the registry entry of a diagnostic
+code instead, the way `rustc --explain` does.
+"""
 
 from __future__ import annotations
 
 import json
-
-from rich.console import Console
-from rich.syntax import Syntax
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synthspec.cli.common import add_spec_argument, compile_for_cli
-from synthspec.datafiles import load_seed_examples
-from synthspec.ir.model import Spec
+
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("explain", help="show the IR, grammars and a rendered prompt of a spec")
+    parser = subparsers.add_parser("explain", help="show the IR, grammars and a rendered prompt of a spec, "
+                                   "or explain a diagnostic code (synthspec explain C030)")
     add_spec_argument(parser)
     parser.add_argument("--record", type=int, default=0, metavar="I", help="which record to show (default 0)")
     parser.add_argument("--section", choices=("all", "ir", "grammar", "prompt"), default="all")
@@ -21,13 +26,35 @@ def register(subparsers) -> None:
 
 
 def load_seeds(spec: Spec):
+    from synthspec.datafiles import load_seed_examples
+
     if spec.seeds is None:
         return []
     return load_seed_examples(spec.seeds.resolved_path, spec.seeds.format, dict(spec.seeds.columns),
                               spec.seeds.id_column)
 
 
+def explain_code(code: str) -> int:
+    """Print a diagnostic code's registry entry."""
+    from synthspec import codes
+    from synthspec.diagnostics import SynthspecError
+
+    info = codes.lookup(code)
+    if info is None:
+        raise SynthspecError(f"no diagnostic code {code}", code=codes.UNKNOWN_CODE,
+                             hint="docs/diagnostics.md lists every code")
+    print(info.render(), end="")
+    return 0
+
+
 def run(args) -> int:
+    from synthspec.codes import CODE_PATTERN
+
+    if CODE_PATTERN.fullmatch(args.spec.upper()) and not Path(args.spec).exists():
+        return explain_code(args.spec)
+    from rich.console import Console
+    from rich.syntax import Syntax
+
     from synthspec.lower import field_order, grammar_notes, plan_field, plan_records
 
     result = compile_for_cli(args.spec, args.dataset)

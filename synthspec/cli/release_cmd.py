@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
 from synthspec.diagnostics import SynthspecError
 
@@ -68,13 +69,13 @@ def run(args) -> int:
     from synthspec.validate.privacy_audit import audit_privacy, privacy_metrics
 
     if args.ngram < 2:
-        raise SynthspecError(f"--ngram must be at least 2, got {args.ngram}", code="R006")
+        raise SynthspecError(f"--ngram must be at least 2, got {args.ngram}", code=codes.BAD_NGRAM)
     spec = compile_for_cli(args.spec, args.dataset).spec
     build = load_finished_build(spec, args.data, args.spec)
     data, manifest, records = build.data, build.manifest, build.records
     bundle = Path(args.out) if args.out else data.with_name(data.name + ".release")
     if bundle.exists() and not args.force:
-        raise SynthspecError(f"{bundle} already exists", code="R005", hint="use --force to replace it, or --out")
+        raise SynthspecError(f"{bundle} already exists", code=codes.BUNDLE_EXISTS, hint="use --force to replace it, or --out")
     seeds = load_seeds(spec)
     audit = audit_privacy(spec, records, seeds, ngram=args.ngram)
     if args.holdout:
@@ -92,7 +93,7 @@ def run(args) -> int:
         raise SynthspecError(
             f"leakage audit failed: {leaking} of {len(records)} record(s) copy the seed data or carry personal data; "
             "nothing was released",
-            code="R003",
+            code=codes.LEAKAGE_AUDIT_FAILED,
             hint=f"every finding is in {ledger}. Add `validate seed_copy(ngram = {args.ngram}) drop` and "
                  "`forbidden drop` to the spec so the build regenerates such records, then rebuild",
         )
@@ -100,7 +101,7 @@ def run(args) -> int:
     report.data_file = data.name
     if report.failed:
         raise SynthspecError("a validator with policy `fail` triggered on this dataset; nothing was released",
-                             code="R004", hint=f"see: synthspec validate {data} --spec {args.spec}")
+                             code=codes.RELEASE_POLICY_FAIL, hint=f"see: synthspec validate {data} --spec {args.spec}")
 
     bundle.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{bundle.name}.", dir=bundle.parent))
@@ -132,7 +133,7 @@ def run(args) -> int:
         staging.rename(bundle)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise SynthspecError(f"cannot write the release bundle: {exc.strerror or exc}", code="R007",
+        raise SynthspecError(f"cannot write the release bundle: {exc.strerror or exc}", code=codes.RELEASE_WRITE_FAILED,
                              hint=f"check free space and permissions under {bundle.parent}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -151,12 +152,12 @@ def _holdout(spec, path: str, seeds) -> list:
     from synthspec.datafiles import load_seed_examples
 
     if spec.seeds is None:
-        raise SynthspecError("--holdout needs the spec's seeds: they are the rows the model saw", code="R010",
+        raise SynthspecError("--holdout needs the spec's seeds: they are the rows the model saw", code=codes.BAD_HOLDOUT,
                              hint="declare `seeds` in the spec, or leave out --holdout")
     rows = load_seed_examples(path, None, dict(spec.seeds.columns))
     seen = {json.dumps(s.values, sort_keys=True, default=str) for s in seeds}
     kept = [r for r in rows if json.dumps(r.values, sort_keys=True, default=str) not in seen]
     if not kept:
-        raise SynthspecError(f"the holdout {path} has no rows the seeds do not also hold", code="R010",
+        raise SynthspecError(f"the holdout {path} has no rows the seeds do not also hold", code=codes.BAD_HOLDOUT,
                              hint="give real rows that were not in the seed file")
     return kept

@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.cli.common import compile_for_cli
 from synthspec.datafiles import read_records
 from synthspec.diagnostics import Diagnostic, SynthspecError
@@ -40,7 +41,7 @@ def run(args) -> int:
     spec = compile_for_cli(args.spec, args.dataset, quiet=args.json).spec
     records = read_records(args.data)
     if not records:
-        raise SynthspecError(Diagnostic(code="V010", message="no records to validate", file=args.data))
+        raise SynthspecError(Diagnostic(code=codes.NO_RECORDS_TO_VALIDATE, message="no records to validate", file=args.data))
     report = validate_records(spec, records)
     report.data_file = str(args.data)
     if args.report:
@@ -49,7 +50,7 @@ def run(args) -> int:
         except OSError as exc:
             raise SynthspecError(
                 Diagnostic(
-                    code="V011", message=f"cannot write the report: {exc.strerror or exc}", file=args.report
+                    code=codes.REPORT_WRITE_FAILED, message=f"cannot write the report: {exc.strerror or exc}", file=args.report
                 )
             ) from None
     if args.clean:
@@ -77,5 +78,5 @@ def _write_clean(out: Path, records: list[dict]) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise SynthspecError(
-            Diagnostic(code="V011", message=f"cannot write the clean records: {exc.strerror or exc}", file=str(out))
+            Diagnostic(code=codes.REPORT_WRITE_FAILED, message=f"cannot write the clean records: {exc.strerror or exc}", file=str(out))
         ) from None

@@ -99,8 +99,9 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
     edit: EditOf | None = record.edit_of.get(name)
-    if edit is not None and isinstance(spec.field(name), TextField):
-        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), edit.original, edit.max_edits,
+    field = spec.field(name)
+    if edit is not None and isinstance(field, TextField):
+        lowered = edit_grammar(field, resolve(spec, name, known), edit.original, edit.max_edits,
                                frozenset(edit.must_change), edit.avoid)
     else:
         lowered = lower_field(spec, name, known, record.words.get(name))

@@ -101,7 +101,7 @@ def _seed_numbers(field: IntegerField | DecimalField, seeds: Sequence[SeedExampl
     for s in seeds:
         raw = s.values.get(field.name)
         try:
-            number = float(raw)
+            number = float(raw)  # type: ignore[arg-type]  # None -> TypeError
         except (TypeError, ValueError):
             continue
         if math.isfinite(number) and field.range.min <= number <= field.range.max:

@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample, load_seed_examples
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec, ValidatorUse
@@ -94,7 +95,7 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
                 errors.append(
                     _diag(
                         use,
-                        "V002",
+                        codes.VALIDATOR_UNAVAILABLE,
                         f"required validator unavailable: {why}",
                         "install or fix the plugin package",
                     )
@@ -109,7 +110,8 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors()
             )
-            errors.append(_diag(use, "V001", f"bad parameters for validator {use.name!r}: {problems}"))
+            errors.append(_diag(use, codes.BAD_VALIDATOR_PARAMS,
+                                f"bad parameters for validator {use.name!r}: {problems}"))
             continue
         planned.append(Planned(use, plugin, params))
     if errors:
@@ -163,7 +165,7 @@ def _run_one(
         run.error = f"{type(exc).__name__}: {exc} (in {found.package} {found.version})"
         if p.use.required:
             raise SynthspecError(
-                _diag(p.use, "V003", f"required validator {p.use.name!r} crashed: {run.error}")
+                _diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {p.use.name!r} crashed: {run.error}")
             ) from exc
     run.seconds = time.perf_counter() - start
     if run.status == "ok" and run.errors:
@@ -282,7 +284,7 @@ def make_record_check(
                 if p.use.required or p.policy == "fail":
                     what = "required validator" if p.use.required else "validator (policy fail)"
                     raise SynthspecError(
-                        _diag(p.use, "V003", f"{what} {p.use.name!r} crashed: {error}")
+                        _diag(p.use, codes.VALIDATOR_CRASHED, f"{what} {p.use.name!r} crashed: {error}")
                     ) from exc
                 rejections.append(Rejection(p.use.name, f"validator crashed: {error}", policy="flag"))
                 continue
@@ -293,7 +295,7 @@ def make_record_check(
             if p.policy == "fail" and raise_on_fail:
                 raise SynthspecError(
                     _diag(
-                        p.use, "V004", f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
+                        p.use, codes.POLICY_FAIL, f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
                     )
                 )
             rejections.append(Rejection(p.use.name, message, errors[0].field, p.policy, errors))

@@ -8,27 +8,24 @@ embedded model (docs/benchmarks.md, `## Generation`).  A model block with
 
 from __future__ import annotations
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
 from synthspec.ir.model import ModelSpec
-
-BACKENDS = ("llamacpp", "transformers", "openai")
-DEFAULT_BACKEND = "llamacpp"
+from synthspec.ir.params import BACKENDS, DEFAULT_BACKEND, canonical_backend  # the one list, with its aliases
 
 
 def backend_name(model: ModelSpec, override: str | None = None) -> str:
     """Which backend runs: the override, the spec's, `openai` when servers are listed, else the default."""
-    name = (override or model.backend or ("openai" if model.servers else DEFAULT_BACKEND)).lower()
-    aliases = {"llama.cpp": "llamacpp", "llama_cpp": "llamacpp", "llama-cpp": "llamacpp", "hf": "transformers",
-               "server": "openai", "openai-compatible": "openai"}
-    name = aliases.get(name, name)
-    if name not in BACKENDS:
+    name = override or model.backend or ("openai" if model.servers else DEFAULT_BACKEND)
+    canonical = canonical_backend(name)
+    if canonical is None:
         raise SynthspecError(
-            f"unknown backend `{name}`",
-            code="M000",
+            f"unknown backend `{name.lower()}`",
+            code=codes.BACKEND_UNKNOWN,
             hint=f"choose one of: {', '.join(BACKENDS)}",
         )
-    return name
+    return canonical
 
 
 def open_backend(model: ModelSpec, *, backend: str | None = None, ref: str | None = None) -> Backend:
