@@ -119,7 +119,7 @@ def _jsonl_rows(path: Path, handle: BinaryIO) -> Iterator[dict[str, Any]]:
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise _error(path, f"invalid JSON: {exc.msg} (column {exc.colno})", "one JSON object per line",
+            raise _error(path, f"invalid JSON: {exc.msg}", "one JSON object per line",
                          line=number) from None
         except RecursionError:
             raise _error(path, "JSON nested too deeply", line=number) from None
