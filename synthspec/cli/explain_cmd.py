@@ -72,11 +72,17 @@ def run(args) -> int:
     if args.section in ("all", "grammar", "prompt"):
         console.rule(f"record {index}: sampled values")
         console.print(json.dumps(record.sampled, indent=2, default=str))
+    served = bool(spec.model.servers) or spec.model.backend in ("server", "openai")
     for name in field_order(spec):
         plan = plan_field(spec, name, record, values, seeds)
         if args.section in ("all", "grammar"):
             console.rule(f"grammar of `{name}` (max {plan.max_tokens} tokens)")
             console.print(plan.grammar, markup=False)
+            if served:
+                from synthspec.generate.backends.server.dialects import routes_for
+
+                dialect = spec.model.dialect or "auto"
+                console.print(f"servers ({dialect}): {routes_for(dialect, plan.grammar).describe()}", markup=False)
         if args.section in ("all", "prompt"):
             console.rule(f"prompt for `{name}`")
             console.print(plan.prompt, markup=False)

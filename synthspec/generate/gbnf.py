@@ -203,3 +203,53 @@ def lark_to_gbnf(grammar: str) -> str:
     if missing:
         raise Untranslatable(f"undefined names: {', '.join(sorted(missing))}")
     return "\n".join(out) + "\n"
+
+
+def finite_language(grammar: str, limit: int = 256) -> list[str] | None:
+    """Every sentence of a grammar whose language is finite and small (literals, choices, bounded
+    repeats of them), else None; a hosted API's JSON schema can then list them as an `enum`."""
+    grammar = "\n".join(line for line in grammar.splitlines() if not line.lstrip().startswith("%llguidance"))
+    try:
+        rules = _LarkParser(grammar).rules()
+    except Untranslatable:
+        return None
+    if "start" not in rules:
+        return None
+
+    def sentences(node: Node, depth: int) -> list[str] | None:
+        if depth > 32:
+            return None
+        kind = node[0]
+        if kind == "lit":
+            return [node[1]]
+        if kind == "ref":
+            return sentences(rules[node[1]], depth + 1) if node[1] in rules else None
+        if kind in ("seq", "alt"):
+            parts = [sentences(n, depth + 1) for n in node[1]]
+            if any(p is None for p in parts):
+                return None
+            if kind == "alt":
+                out = list(dict.fromkeys(s for p in parts for s in p))  # type: ignore[union-attr]
+            else:
+                out = [""]
+                for p in parts:
+                    out = [a + b for a in out for b in p]  # type: ignore[union-attr]
+                    if len(out) > limit:
+                        return None
+            return out if len(out) <= limit else None
+        if kind == "rep" and node[3] is not None:
+            inner = sentences(node[1], depth + 1)
+            if inner is None:
+                return None
+            out, level = ([""] if node[2] == 0 else []), [""]
+            for count in range(1, node[3] + 1):
+                level = [a + b for a in level for b in inner]
+                if len(level) > limit:
+                    return None
+                if count >= node[2]:
+                    out.extend(level)
+            out = list(dict.fromkeys(out))
+            return out if len(out) <= limit else None
+        return None
+
+    return sentences(rules["start"], 0)

@@ -19,7 +19,7 @@ from typing import Any
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import ModelIdentity
 from synthspec.generate.cache import atomic_write_bytes, text_sha256
-from synthspec.ir.model import Spec
+from synthspec.ir.model import TRANSPORT_SETTINGS, Spec
 
 MANIFEST_VERSION = 2
 
@@ -65,7 +65,7 @@ def model_settings(spec: Spec) -> dict[str, Any]:
     Derived from the model's dump, so a setting added to `ModelSpec` (e.g.
     `repeat_penalty`) is part of the identity without anyone listing it here.
     """
-    return spec.model.model_dump(mode="json", exclude={"ref", "servers"})
+    return spec.model.model_dump(mode="json", exclude={"ref", *TRANSPORT_SETTINGS})
 
 
 def build_identity(spec: Spec, model: ModelIdentity, seeds_sha256: str | None,

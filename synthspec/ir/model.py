@@ -274,12 +274,22 @@ class ModelSpec(Frozen):
     max_tokens: int | None = Field(None, ge=1, le=1_000_000, strict=True)
     # A small base model loops on its own phrases; a mild penalty on repeated tokens keeps texts varied.
     repeat_penalty: float = Field(1.1, ge=1.0, le=2.0, strict=True)
+    # The server backend (None: its defaults, docs/scale.md). They decide how requests travel, not what a
+    # record is, so the build identity leaves them out (TRANSPORT_SETTINGS).
+    dialect: str | None = None
+    per_server: int | None = Field(None, ge=1, le=4096, strict=True)
+    retries: int | None = Field(None, ge=0, le=100, strict=True)
+    timeout: float | None = Field(None, ge=0.1, le=86_400.0, strict=True)
 
     @field_validator("backend")
     @classmethod
     def _canonical_backend(cls, value: str | None) -> str | None:
         # an unknown name is kept as written: the checker (C097) and open_backend (M000) say what is wrong
         return None if value is None else canonical_backend(value) or value
+
+
+#: model-block settings about reaching servers, not about sampling: outside the build identity
+TRANSPORT_SETTINGS = ("servers", "dialect", "per_server", "retries", "timeout")
 
 
 class OutputSpec(Frozen):

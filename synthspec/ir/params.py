@@ -24,6 +24,10 @@ BACKEND_ALIASES = {"llama.cpp": "llamacpp", "llama_cpp": "llamacpp", "llama-cpp"
                    "server": "openai", "openai-compatible": "openai"}
 
 
+# How the server backend sends constraints to each server (`auto`: read from its /v1/models answer).
+DIALECTS = ("auto", "vllm", "sglang", "llamacpp", "openai")
+
+
 def canonical_backend(name: str) -> str | None:
     """The backend a name (or alias, any case) means, or None when it names none."""
     lowered = name.lower()
