@@ -93,9 +93,11 @@ UNKNOWN_CODE = _code("E001", "unknown-code", "`synthspec explain` was given a co
     Codes are a letter and three digits, e.g. C030; docs/diagnostics.md lists them all.""")
 
 # -- D: data files ---------------------------------------------------------------------------------------------------
-DATA_FILE_UNREADABLE = _code("D001", "data-file-unreadable", "a JSONL/CSV/TSV data file cannot be read", """
+DATA_FILE_UNREADABLE = _code("D001", "data-file-unreadable", "a JSONL/CSV/TSV/Parquet data file cannot be read", """
     A seed file, dataset or rating sheet could not be opened or parsed: it does not exist, is not valid UTF-8, a JSONL
-    line is not a JSON object, or a CSV row is malformed.  The location names the file (and the line when known).""")
+    line is not a JSON object, a CSV row is malformed (an unclosed quote, more fields than the header) or a Parquet
+    file is unreadable (or pyarrow, the `parquet` extra, is missing).  The location names the file and the line.
+    JSONL lines end at `\n` only; CSV/TSV values may hold quoted line breaks.""")
 
 # -- P: parse --------------------------------------------------------------------------------------------------------
 SYNTAX_ERROR = _code("P001", "syntax-error", "the spec does not follow the .synth grammar", """
@@ -490,8 +492,11 @@ BAD_VALIDATOR_PARAMS = _code("V001", "bad-validator-params", "a validator's para
     The parameter model refused the values (`synthspec check` reports the same as C100).""")
 VALIDATOR_UNAVAILABLE = _code("V002", "validator-unavailable", "a required validator is unavailable", """
     It is not installed or failed to load; install or fix the plugin package.""")
-VALIDATOR_CRASHED = _code("V003", "validator-crashed", "a required validator crashed", """
-    A bug in the validator; the message carries its exception.""")
+VALIDATOR_CRASHED = _code("V003", "validator-crashed", "a required or `fail` validator crashed during a build", """
+    A bug in the validator: it raised, or returned something other than a list of findings.  The message carries
+    the exception and the validator's package and version.  A crash stops the build when the validator is
+    `required` or its policy is `fail`; otherwise it is a `flag` rejection.  (In `synthspec validate` the
+    validator's run is `crashed`, and under `fail` the run fails.)""")
 POLICY_FAIL = _code("V004", "policy-fail", "a validator with policy `fail` rejected a record", """
     `fail` stops the build at the first rejection; the record is in the rejects ledger and the records already
     written are kept.  Change the spec or use policy drop/flag and re-run to resume.""")
@@ -521,6 +526,9 @@ BAD_COMBINE_OPTION = _code("R008", "bad-combine-option", "an option of `synthspe
     [0, 1].""")
 COMBINE_WITHOUT_SEEDS = _code("R009", "combine-without-seeds", "the spec has no seeds to combine with", """
     combine joins the real seeds with a finished build.""")
+BAD_HOLDOUT = _code("R010", "bad-holdout", "`synthspec release --holdout` cannot be used", """
+    The holdout is real rows the model never saw, read with the seed file's column mapping: the spec needs seeds
+    (the rows the model saw), and the holdout must hold rows the seed file does not.""")
 NO_RECORDS_TO_REVIEW = _code("R020", "no-records-to-review", "the dataset to review is empty", """
     (Formerly R001, which release/combine also use.)""")
 NOT_A_RATING_SHEET = _code("R021", "not-a-rating-sheet", "the file is not a rating sheet", """

@@ -197,9 +197,9 @@ def build_ir(ctx: CheckContext) -> ir.Spec:
     seed = next((s.value for s in ctx.statements(ast.SeedStmt)), 0)
     output_stmt = next(iter(ctx.statements(ast.OutputStmt)), None)
     if output_stmt is not None:
+        inferred = infer_format(output_stmt.path.value)
         fmt = output_stmt.format.value if output_stmt.format else (
-            "parquet" if output_stmt.path.value.endswith(".parquet") else
-            "csv" if output_stmt.path.value.endswith(".csv") else "jsonl")
+            inferred if inferred in ("csv", "parquet") else "jsonl")
         output = ir.OutputSpec(path=output_stmt.path.value, format=cast(Any, fmt))  # pydantic checks the value
     else:
         output = ir.OutputSpec(path=f"out/{dataset.name.value}.jsonl", format="jsonl")
