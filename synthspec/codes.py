@@ -93,9 +93,11 @@ UNKNOWN_CODE = _code("E001", "unknown-code", "`synthspec explain` was given a co
     Codes are a letter and three digits, e.g. C030; docs/diagnostics.md lists them all.""")
 
 # -- D: data files ---------------------------------------------------------------------------------------------------
-DATA_FILE_UNREADABLE = _code("D001", "data-file-unreadable", "a JSONL/CSV/TSV data file cannot be read", """
+DATA_FILE_UNREADABLE = _code("D001", "data-file-unreadable", "a JSONL/CSV/TSV/Parquet data file cannot be read", """
     A seed file, dataset or rating sheet could not be opened or parsed: it does not exist, is not valid UTF-8, a JSONL
-    line is not a JSON object, or a CSV row is malformed.  The location names the file (and the line when known).""")
+    line is not a JSON object, a CSV row is malformed (an unclosed quote, more fields than the header) or a Parquet
+    file is unreadable (or pyarrow, the `parquet` extra, is missing).  The location names the file and the line.
+    JSONL lines end at `\n` only; CSV/TSV values may hold quoted line breaks.""")
 
 # -- P: parse --------------------------------------------------------------------------------------------------------
 SYNTAX_ERROR = _code("P001", "syntax-error", "the spec does not follow the .synth grammar", """
@@ -123,6 +125,8 @@ UNKNOWN_STATEMENT = _code("P015", "unknown-statement", "unknown statement in a d
     technique, validate, model and prompt statements.""")
 UNKNOWN_TEXT_PROPERTY = _code("P016", "unknown-text-property", "unknown property of a text field", """
     A text field's block holds words, chars, tone, style, must include and must not include.""")
+STATEMENT_WITHOUT_NUMBER = _code("P017", "statement-without-number", "`count` or `seed` is not followed by a number", """
+    Write `count 100`, `seed 7`: the statement takes a number (the checker then says if it is out of range).""")
 SPEC_EMPTY = _code("P020", "spec-empty", "the spec file is empty", """
     A spec needs at least `dataset NAME { ... }`.  (Before the registry this was S001, which the `schema` validator
     also uses.)""")
@@ -164,8 +168,9 @@ NO_FIELDS = _code("C007", "no-fields", "the dataset declares no fields", """
     A dataset needs at least one field to generate.""")
 RESERVED_FIELD_NAME = _code("C008", "reserved-field-name", "field names may not start with `_`", """
     Names beginning with `_` are reserved for provenance keys synthspec adds to every record (`_id`, `_seed`, ...).""")
-BAD_COUNT_OR_SEED = _code("C009", "bad-count-or-seed", "count or seed is out of range", """
-    count is 1..10,000,000 records; seed is a whole number below 2**63.""")
+BAD_COUNT_OR_SEED = _code("C009", "bad-count-or-seed", "count or seed is not a whole number in range", """
+    count is a whole number of records from 1 to 10,000,000; seed is a whole number from 0 to 2**63 - 1.  The
+    message says which rule `count 1.5` or `count -1` breaks.""")
 BAD_OUTPUT = _code("C010", "bad-output", "the output statement is invalid", """
     The output format is one of jsonl, csv or parquet and the path may not be empty.""")
 RANGE_NOT_WHOLE = _code("C020", "range-not-whole", "a range that counts things uses fractions", """
@@ -174,8 +179,8 @@ RANGE_REVERSED = _code("C021", "range-reversed", "a range's low end is above its
     Write ranges low..high.""")
 RANGE_BELOW_MINIMUM = _code("C022", "range-below-minimum", "a range starts below the smallest allowed value", """
     Word and character counts have a smallest sensible value (the message names it).""")
-TOO_MANY_DECIMALS = _code("C023", "too-many-decimals", "a decimal field asks for over 12 decimal places", """
-    Decimals are drawn and written with at most 12 places.""")
+TOO_MANY_DECIMALS = _code("C023", "too-many-decimals", "decimal places are not a whole number from 0 to 12", """
+    Decimals are drawn and written with 0 to 12 places; `places` is a whole number in that range.""")
 BAD_PROBABILITY = _code("C024", "bad-probability", "a boolean's probability is outside 0..1", """
     `boolean(0.3)` draws true with probability 0.3; the value must be between 0 and 1.""")
 BAD_CATEGORY_VALUE = _code("C025", "bad-category-value", "a category value is empty or listed twice", """
@@ -185,6 +190,12 @@ BAD_CATEGORY_WEIGHT = _code("C026", "bad-category-weight", "category weights are
     seed data, so it cannot be combined with written weights.""")
 EMPTY_CATEGORY = _code("C027", "empty-category", "a category has no values", """
     List values (`category("a", "b")`) or draw them `from seeds`.""")
+NUMBER_TOO_LARGE = _code("C028", "number-too-large", "a range bound is too large for its column", """
+    Integer bounds fit a 64-bit column (at most 2**63 - 1 in size); decimal bounds are at most 10^15 in size,
+    beyond which a float no longer keeps the decimal places.""")
+PLACES_MISS_RANGE = _code("C029", "places-miss-range", "no number with that many decimal places lies in the range", """
+    `decimal 0.25..0.75 places 0` can hold no value: every draw would round out of the range.  Widen the range or
+    allow more places.""")
 INVALID_REGEX = _code("C030", "invalid-regex", "a regular expression does not compile", """
     Patterns use Python's `re` syntax.  The caret points at the pattern; the message is the regex engine's.""")
 DUPLICATE_TEXT_PROPERTY = _code("C031", "duplicate-text-property", "a text property is given more than once", """
@@ -206,6 +217,13 @@ BAD_DERIVED_REFERENCE = _code("C037", "bad-derived-reference", "a derived field 
 MUST_INCLUDE_TOO_LONG = _code("C038", "must-include-too-long", "a `must include` value cannot fit the text's length limits", """
     The text must contain a value that needs more characters or words than the field's `chars`/`words` range
     allows: no record could satisfy both.""")
+LENGTH_LIMIT_TOO_LARGE = _code("C039", "length-limit-too-large", "a words or chars limit is over the maximum", """
+    A text allows at most 10,000 words and 100,000 characters: the grammar and the token budget grow with the
+    limit.""")
+UNSAFE_TEMPLATE = _code("C040", "unsafe-template", "a derived template uses what the sandbox refuses", """
+    Attributes starting with `_` (`__class__`, `__globals__`), `{% include %}`, `{% import %}`, `{% extends %}`,
+    `**`, `lipsum` and `self` would fail at build time, record by record; they are refused from the template
+    itself.""")
 RULE_UNKNOWN_TARGET = _code("C041", "rule-unknown-target", "a `when` rule targets an unknown field", """
     Rules inside `when` blocks name the field they constrain.""")
 RULE_TARGET_NOT_TEXT = _code("C042", "rule-target-not-text", "a rule targets a field that is not text", """
@@ -217,6 +235,14 @@ CONDITION_NOT_SAMPLED = _code("C044", "condition-not-sampled", "a `when` conditi
     boolean), not text or string fields the model decides.""")
 CONDITION_BAD_VALUE = _code("C045", "condition-bad-value", "a condition compares a field with a value of the wrong kind", """
     Compare categories with one of their quoted labels, booleans with true/false and numbers with numbers.""")
+CONDITION_NEVER_HOLDS = _code("C046", "condition-never-holds", "a `when` can never apply", """
+    Its conditions cannot hold together: a number outside the field's range or off its decimal places, a label
+    whose weight is 0, a boolean with probability 0 or 1, or two conditions on one field that contradict.""")
+PATTERN_TOO_LONG = _code("C048", "pattern-too-long", "a string pattern allows values over 10,000 characters", """
+    A string field is a short code or identifier decoded under its pattern; use a text field for long values.""")
+DERIVED_CYCLE = _code("C049", "derived-cycle", "derived fields depend on each other in a cycle", """
+    Derived fields may use each other in any order, but one of a cycle must be computed from other fields
+    alone.""")
 SECOND_COUNTERFACTUAL = _code("C050", "second-counterfactual", "a second counterfactual axis on the same field", """
     Merge the flips into one `counterfactual FIELD: a <-> b, c <-> d` statement.""")
 COUNTERFACTUAL_UNKNOWN_FIELD = _code("C051", "counterfactual-unknown-field", "a counterfactual names an unknown field", """
@@ -231,6 +257,8 @@ BAD_KEEP_FIELD = _code("C055", "bad-keep-field", "`keep`/`regenerate` names an u
     The lists name other fields of the dataset; the axis field itself is the one that flips.""")
 KEEP_AND_REGENERATE = _code("C056", "keep-and-regenerate", "a field is both kept and regenerated", """
     A field of a counterfactual pair is either copied from the original or written anew, not both.""")
+COUNTERFACTUAL_ODD_COUNT = _code("C057", "counterfactual-odd-count", "a counterfactual build has an odd count", """
+    Counterfactual records come in pairs (an original and its flip); make `count` even.""")
 INCLUDE_AND_EXCLUDE = _code("C060", "include-and-exclude", "a text must include a phrase it must not include", """
     The rules contradict each other (possibly through a list or a `when` block), so no record could pass.""")
 IMPORT_CYCLE = _code("C070", "import-cycle", "specs import each other in a cycle", """
@@ -243,6 +271,8 @@ BAD_LIST_ITEM = _code("C074", "bad-list-item", "a list item is not a quoted, non
     Write list items as quoted strings: `list competitors = ["Revolut", "Monzo"]`.""")
 LIST_FILE_UNREADABLE = _code("C075", "list-file-unreadable", "a list file is missing or unreadable", """
     `list NAME from "file.txt"` reads one term per line; the path is relative to the spec.""")
+SEED_FIELD_MAPPED_TWICE = _code("C079", "seed-field-mapped-twice", "a field is mapped to two seed columns", """
+    `{ text <- "a"  text <- "b" }` would silently keep the last mapping; keep one.""")
 FROM_SEEDS_WITHOUT_SEEDS = _code("C080", "from-seeds-without-seeds", "`from seeds` is used but there are no seeds", """
     Declare the seed file with `seeds "path.jsonl" { ... }`.""")
 SEED_FORMAT = _code("C081", "seed-format", "the seed file's format is unknown or cannot be told from its name", """
@@ -287,6 +317,14 @@ UNKNOWN_VALIDATOR = _code("C099", "unknown-validator", "a required validator is 
     `synthspec plugins` lists what is installed.""")
 BAD_VALIDATOR_PARAMETER = _code("C100", "bad-validator-parameter", "a validator parameter is invalid", """
     The validator's own parameter model refused the value; the hint lists its parameters.""")
+PARAMETER_OUT_OF_RANGE = _code("C101", "parameter-out-of-range", "a built-in validator's parameter is out of range", """
+    Thresholds and fractions are between 0 and 1, counts at least 1 (e.g. `dedup(threshold = 7)`).""")
+PARAMETER_UNKNOWN_FIELD = _code("C102", "parameter-unknown-field", "a technique or validator parameter names no field of the dataset", """
+    `gap_filling(field = ...)` names a category field and its `target` labels of it; a validator's `fields`,
+    `attributes` and `labels` name declared fields.""")
+REQUIRED_PLUGIN_BROKEN = _code("C105", "required-plugin-broken", "a required validator's plugin failed to load", """
+    The plugin is installed but raised on import; the message names its package, version and error.  Fix or
+    reinstall it (`synthspec plugins` lists every plugin and its state).""")
 
 # -- W: check warnings -----------------------------------------------------------------------------------------------
 ANCHORS_IMPLIED = _code("W030", "anchors-implied", "`^`/`$` in a pattern are redundant", """
@@ -305,6 +343,8 @@ VALIDATOR_LISTED_TWICE = _code("W098", "validator-listed-twice", "a validator is
     The last listing (with its parameters and policy) wins.""")
 OPTIONAL_VALIDATOR_MISSING = _code("W099", "optional-validator-missing", "an optional validator is not installed", """
     The build runs without it; install the plugin or mark it `required` to make this an error (C099).""")
+OPTIONAL_PLUGIN_BROKEN = _code("W105", "optional-plugin-broken", "an optional validator's plugin failed to load", """
+    The build runs without it; the message names its package, version and error.""")
 
 # -- L: lowering -----------------------------------------------------------------------------------------------------
 MUST_INCLUDE_UNFITTABLE = _code("L001", "must-include-unfittable", "no text of the allowed length can hold every `must include` item", """
@@ -313,8 +353,14 @@ MUST_INCLUDE_UNFITTABLE = _code("L001", "must-include-unfittable", "no text of t
 PATTERN_NOT_LOWERABLE = _code("L002", "pattern-not-lowerable", "a string pattern cannot be turned into a grammar", """
     The pattern uses a construct grammar-constrained decoding cannot express (backreferences, lookaround).  Rewrite
     it without them.""")
+UNROLLED_TEXT_TOO_LONG = _code("L003", "unrolled-text-too-long", "a text with includes or a PII ban allows over 2,000 words", """
+    Such a text's grammar has a rule per word position, and llguidance cannot compile a chain much longer
+    (measured: 3,000 crashes it); lower the word limit.""")
 SAMPLING_FAILED = _code("L010", "sampling-failed", "a sampled field cannot be drawn", """
     Typically a `from seeds` field with no usable seed value (none present, or none inside the field's range).""")
+SEED_LABEL_NEVER_SEEN = _code("L012", "seed-label-never-seen", "a `when` tests a label no seed has", """
+    The category is drawn `from seeds`, and the seeds never have the label the condition tests, so the rule never
+    applies.""")
 PROMPT_UNREADABLE = _code("L020", "prompt-unreadable", "the prompt template cannot be read", """
     The file named by `prompt` vanished or became unreadable after checking.""")
 PROMPT_SYNTAX = _code("L021", "prompt-syntax", "the prompt template has a syntax error", """
@@ -324,6 +370,8 @@ PROMPT_RENDER_FAILED = _code("L022", "prompt-render-failed", "rendering the prom
 FIELD_CYCLE = _code("L030", "field-cycle", "fields depend on each other in a cycle", """
     A text's tone, `must include` and derived templates form the dependency order of generation; it must have no
     cycle.""")
+INCLUDE_ON_FORBIDDEN_LIST = _code("L031", "include-on-forbidden-list", "a text must include a phrase a forbidden list contains", """
+    Found with the lists expanded (the built-in `profanity` included): every record would be refused.""")
 DERIVED_RENDER_FAILED = _code("L040", "derived-render-failed", "a derived field's template failed to render", """
     The message is the template engine's; check the fields the template uses.""")
 FIELD_NOT_GENERATED = _code("L050", "field-not-generated", "a field was asked for a grammar but is not generated", """
@@ -444,8 +492,11 @@ BAD_VALIDATOR_PARAMS = _code("V001", "bad-validator-params", "a validator's para
     The parameter model refused the values (`synthspec check` reports the same as C100).""")
 VALIDATOR_UNAVAILABLE = _code("V002", "validator-unavailable", "a required validator is unavailable", """
     It is not installed or failed to load; install or fix the plugin package.""")
-VALIDATOR_CRASHED = _code("V003", "validator-crashed", "a required validator crashed", """
-    A bug in the validator; the message carries its exception.""")
+VALIDATOR_CRASHED = _code("V003", "validator-crashed", "a required or `fail` validator crashed during a build", """
+    A bug in the validator: it raised, or returned something other than a list of findings.  The message carries
+    the exception and the validator's package and version.  A crash stops the build when the validator is
+    `required` or its policy is `fail`; otherwise it is a `flag` rejection.  (In `synthspec validate` the
+    validator's run is `crashed`, and under `fail` the run fails.)""")
 POLICY_FAIL = _code("V004", "policy-fail", "a validator with policy `fail` rejected a record", """
     `fail` stops the build at the first rejection; the record is in the rejects ledger and the records already
     written are kept.  Change the spec or use policy drop/flag and re-run to resume.""")
@@ -475,6 +526,9 @@ BAD_COMBINE_OPTION = _code("R008", "bad-combine-option", "an option of `synthspe
     [0, 1].""")
 COMBINE_WITHOUT_SEEDS = _code("R009", "combine-without-seeds", "the spec has no seeds to combine with", """
     combine joins the real seeds with a finished build.""")
+BAD_HOLDOUT = _code("R010", "bad-holdout", "`synthspec release --holdout` cannot be used", """
+    The holdout is real rows the model never saw, read with the seed file's column mapping: the spec needs seeds
+    (the rows the model saw), and the holdout must hold rows the seed file does not.""")
 NO_RECORDS_TO_REVIEW = _code("R020", "no-records-to-review", "the dataset to review is empty", """
     (Formerly R001, which release/combine also use.)""")
 NOT_A_RATING_SHEET = _code("R021", "not-a-rating-sheet", "the file is not a rating sheet", """

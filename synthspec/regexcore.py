@@ -155,10 +155,30 @@ def _node(op: Any, av: Any, icase: bool, single: bool) -> str:  # noqa: C901 - o
         return inner + (f"{{{low}}}" if low == high else f"{{{low},{high}}}")
     if op is C.AT:
         raise Unsupported("anchors and word boundaries (^ $ \\b) inside a pattern")
-    raise Unsupported(f"regex construct {str(op).lower()} (lookaround, backreference or similar)")
+    named = {C.ASSERT: "a lookahead or lookbehind (?=...) / (?<=...)",
+             C.ASSERT_NOT: "a negative lookahead or lookbehind (?!...) / (?<!...)",
+             C.GROUPREF: "a backreference (\\1)", C.GROUPREF_EXISTS: "a conditional group (?(1)...)"}
+    raise Unsupported(f"{named.get(op, f'the regex construct {str(op).lower()}')}, which a grammar cannot express")
+
+
+_OPPOSITE = {C.CATEGORY_DIGIT: C.CATEGORY_NOT_DIGIT, C.CATEGORY_WORD: C.CATEGORY_NOT_WORD,
+             C.CATEGORY_SPACE: C.CATEGORY_NOT_SPACE}
+
+
+def _matches_nothing(items: Items) -> bool:
+    """A negated class of everything (`[^\\s\\S]`, `[^\\x00-\\U0010ffff]`): no string can match it."""
+    items = list(items)
+    if not items or items[0][0] is not C.NEGATE:
+        return False
+    categories = {av for op, av in items if op is C.CATEGORY}
+    if any(_OPPOSITE[c] in categories for c in categories if c in _OPPOSITE):
+        return True
+    return any(op is C.RANGE and av[0] == 0 and av[1] >= 0x10FFFF for op, av in items)
 
 
 def _llg_class(items: Items, icase: bool, single: bool) -> str:
+    if _matches_nothing(items):
+        raise Unsupported("a character class that matches no character at all")
     negate = False
     parts: list[str] = []
     for op, av in items:

@@ -37,6 +37,8 @@ class CheckContext:
     sources: dict[str, str]
     imported: list[ast.SpecFile] = field(default_factory=list)
     validators: Mapping[str, Any] | None = None
+    # validator name -> why its plugin failed to load (so a spec naming it hears that, not "not installed")
+    validator_failures: Mapping[str, str] | None = None
     dataset_name: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     dataset: ast.Dataset | None = None

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.datafiles import infer_format, suffixes_for
 from synthspec.diagnostics import SynthspecError
 
 if TYPE_CHECKING:
     from synthspec.ir.model import Spec
 
-FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")  # what generate/writers.py writes
 
 
 def register(subparsers) -> None:
@@ -92,10 +93,10 @@ def output_target(spec: Spec, out: str | None) -> tuple[Path, str]:
     (relative to the spec file)."""
     if out:
         path = Path(out)
-        fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
-        if fmt is None:
+        fmt = infer_format(path)
+        if fmt not in OUTPUT_FORMATS:
             raise SynthspecError(f"cannot tell the output format of {out}", code=codes.UNKNOWN_OUTPUT_FORMAT,
-                                 hint="name the output .jsonl, .csv or .parquet")
+                                 hint=f"name the output {suffixes_for(OUTPUT_FORMATS)}")
         return path, fmt
     path = Path(spec.output.path)
     if not path.is_absolute():
@@ -226,16 +227,11 @@ def validate_build(spec: Spec, out: Path, fmt: str, report=None) -> int:
     """
     import json
 
-    from synthspec.datafiles import read_table
+    from synthspec.datafiles import read_records
     from synthspec.report import render_html
     from synthspec.validate import run_dataset_validators
 
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        records = pq.read_table(out).to_pylist()
-    else:
-        records = read_table(out, fmt)
+    records = read_records(out, fmt)
     if report is None or report.record_count != len(records):
         report = run_dataset_validators(spec, records)
     report.data_file = str(out)

@@ -19,9 +19,10 @@ from typing import Any
 
 from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.datafiles import infer_format, suffixes_for
 from synthspec.diagnostics import SynthspecError
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = ("jsonl", "csv")  # what `_encode` writes
 
 
 def register(subparsers) -> None:
@@ -73,9 +74,10 @@ def run(args) -> int:
     from synthspec.validate.text import text_fields, text_of
 
     out = Path(args.out)
-    fmt = FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise SynthspecError(f"cannot tell the format of {out}", code=codes.BAD_COMBINE_OPTION, hint="name it .jsonl or .csv")
+    fmt = infer_format(out)
+    if fmt not in FORMATS:
+        raise SynthspecError(f"cannot tell the format of {out}", code=codes.BAD_COMBINE_OPTION,
+                             hint=f"name it {suffixes_for(FORMATS)}")
     if not 0 < args.near <= 1 or not 0 <= args.semantic <= 1:
         raise SynthspecError("--near must be in (0, 1] and --semantic in [0, 1]", code=codes.BAD_COMBINE_OPTION)
     spec = compile_for_cli(args.spec, args.dataset).spec

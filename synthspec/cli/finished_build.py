@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from synthspec import codes
+from synthspec.datafiles import read_records
 from synthspec.diagnostics import SynthspecError
 
 if TYPE_CHECKING:
@@ -26,17 +27,6 @@ class FinishedBuild:
     data: Path
     manifest: dict[str, Any]
     records: list[dict[str, Any]]
-
-
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSONL, CSV or Parquet dataset."""
-    if path.suffix.lower() == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path).to_pylist()
-    from synthspec.datafiles import read_table
-
-    return read_table(path)
 
 
 def load_finished_build(spec: Spec, data_arg: str | None, spec_path: str) -> FinishedBuild:

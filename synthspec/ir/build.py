@@ -83,7 +83,9 @@ def _field(ctx: CheckContext, decl: ast.FieldDecl, global_bans: list[ir.Forbidde
             pattern = pattern[1:]
         if pattern.endswith("$") and not pattern.endswith("\\$"):
             pattern = pattern[:-1]
-        return ir.PatternField(name=name, pattern=pattern, min_length=width[0], max_length=width[1], span=span)
+        # the span of a pattern field is its regex: what a lowering error (L002) points at
+        return ir.PatternField(name=name, pattern=pattern, min_length=width[0], max_length=width[1],
+                               span=_span(ftype.pattern.pos) or span)
     if isinstance(ftype, ast.TextType):
         return _text(ctx, name, ftype, global_bans, span)
     assert isinstance(ftype, ast.DerivedType)
@@ -195,9 +197,9 @@ def build_ir(ctx: CheckContext) -> ir.Spec:
     seed = next((s.value for s in ctx.statements(ast.SeedStmt)), 0)
     output_stmt = next(iter(ctx.statements(ast.OutputStmt)), None)
     if output_stmt is not None:
+        inferred = infer_format(output_stmt.path.value)
         fmt = output_stmt.format.value if output_stmt.format else (
-            "parquet" if output_stmt.path.value.endswith(".parquet") else
-            "csv" if output_stmt.path.value.endswith(".csv") else "jsonl")
+            inferred if inferred in ("csv", "parquet") else "jsonl")
         output = ir.OutputSpec(path=output_stmt.path.value, format=cast(Any, fmt))  # pydantic checks the value
     else:
         output = ir.OutputSpec(path=f"out/{dataset.name.value}.jsonl", format="jsonl")

@@ -11,17 +11,16 @@ from __future__ import annotations
 import re
 
 from synthspec.grammar.terms import load_list, term_regex
+from synthspec.pii import DIGIT_RUN_MIN, DIGIT_RUN_SEPARATORS
 from synthspec.regexcore import Unsupported, can_match_space, escape_char, to_llg
 
 __all__ = ["Unsupported", "can_match_space", "escape_char", "to_llg"]  # re-exported: the regex core
 WORD_CHARS = "A-Za-z0-9_"
 NOT_WORD = f"[^{WORD_CHARS}]"
 # Characters a free-text word may use: ASCII letters, digits and ordinary punctuation.
-# No `@` (no e-mail addresses), no markup characters, no whitespace (words are joined by one space).
+# No `@`: no e-mail addresses (`synthspec.pii`'s grammar share); no markup characters, no whitespace (words are
+# joined by one space).
 WORD_PUNCT = ",.'!?;:()$%&/\"-"
-# What may separate the digits of a phone or card number.
-PII_SEPARATORS = " .()+-"
-PII_MIN_DIGITS = 7
 
 
 def escape(text: str) -> str:
@@ -53,20 +52,10 @@ def whole_word(body: str) -> str:
 
 
 def pii_run() -> str:
-    """A digit run as long as a phone or card number, digits optionally split by single separators."""
-    seps = "".join(escape_char(c, True) for c in PII_SEPARATORS if c != " ")
-    return f"[0-9]([{seps}]?[0-9]){{{PII_MIN_DIGITS - 1},}}"
-
-
-PII_TEXT_RE = re.compile(
-    r"(?<![0-9])[0-9](?:[" + re.escape(PII_SEPARATORS) + r"]?[0-9]){" + str(PII_MIN_DIGITS - 1) + r",}"
-)
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-
-
-def find_pii(text: str) -> list[str]:
-    """E-mail addresses and phone/card-like digit runs in `text` (what the grammar keeps out)."""
-    return EMAIL_RE.findall(text) + [m.group(0) for m in PII_TEXT_RE.finditer(text)]
+    """The grammar's share of `synthspec.pii`: a digit run as long as a phone or card number, its digits
+    optionally split by single separators (a space ends a word, so within a word the others)."""
+    seps = "".join(escape_char(c, True) for c in DIGIT_RUN_SEPARATORS if c != " ")
+    return f"[0-9]([{seps}]?[0-9]){{{DIGIT_RUN_MIN - 1},}}"
 
 
 def term_pattern(terms: tuple[str, ...] | list[str], case_sensitive: bool) -> re.Pattern[str] | None:

@@ -129,9 +129,6 @@ class _ToAst(Transformer):
         value: int | float = float(text) if "." in text else int(text)
         return ast.Num(value, text, self._tpos(token))
 
-    def INT(self, token: Token) -> Token:
-        return token
-
     def _strings_in(self, token: Token) -> list[ast.Str]:
         """The string literals inside a fast-path list token, each with its own position."""
         text = str(token)
@@ -212,11 +209,11 @@ class _ToAst(Transformer):
     # -- simple statements
     @v_args(meta=True)
     def count_stmt(self, meta, children):
-        return ast.CountStmt(int(children[0]), self._pos(meta))
+        return ast.CountStmt(children[0].value, self._pos(meta))
 
     @v_args(meta=True)
     def seed_stmt(self, meta, children):
-        return ast.SeedStmt(int(children[0]), self._pos(meta))
+        return ast.SeedStmt(children[0].value, self._pos(meta))
 
     @v_args(meta=True)
     def format_clause(self, meta, children):
@@ -286,12 +283,13 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def places(self, meta, children):
-        return int(children[0])
+        return ("places", children[0])
 
     @v_args(meta=True)
     def decimal_type(self, meta, children):
-        places = next((c for c in children[1:] if isinstance(c, int) and c is not True), None)
-        return ast.DecimalType(children[0], places, any(c is True for c in children), self._pos(meta))
+        places = next((c[1] for c in children[1:] if isinstance(c, tuple)), None)
+        return ast.DecimalType(children[0], places.value if places is not None else None,
+                               any(c is True for c in children), self._pos(meta), places)
 
     @v_args(meta=True)
     def boolean_type(self, meta, children):

@@ -159,7 +159,11 @@ class Validator:
         """Findings for the whole dataset; default: every record through `check_record`."""
         findings: list[Finding] = []
         for index, record in enumerate(ctx.records):
-            findings.extend(self.check_record(record, index, ctx))
+            found = self.check_record(record, index, ctx)
+            if not isinstance(found, (list, tuple)):
+                raise TypeError(f"{type(self).__name__}.check_record returned {type(found).__name__} "
+                                f"{found!r:.60}, not a list of Finding")
+            findings.extend(found)
         return ValidatorResult(findings=findings)
 
     # helpers for subclasses -------------------------------------------------
