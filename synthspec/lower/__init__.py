@@ -30,7 +30,7 @@ from synthspec.lower.grammar import (
 from synthspec.lower.order import field_order, layout_order
 from synthspec.lower.plan import EditOf, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
-from synthspec.lower.sampling import draw_word_bounds, sample_columns, seed_word_counts, sub_seed
+from synthspec.lower.sampling import record_word_bounds, sample_columns, sample_record, seed_word_counts, sub_seed
 from synthspec.lower.textshape import repeated_ngram, wants_sentence_end
 from synthspec.lower.verify import verify_record
 
@@ -44,6 +44,7 @@ __all__ = [
     "layout_order",
     "parse_value",
     "plan_field",
+    "plan_record",
     "plan_records",
     "text_notes",
     "verify_record",
@@ -60,21 +61,35 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
     that must end on a sentence end because most seeds' do.
     """
     seeds = list(seeds)
-    plans = []
-    columns = sample_columns(spec, seeds)
-    bounds = draw_word_bounds(spec, seeds, columns, DEFAULT_MAX_WORDS)
-    sentence = [f.name for f in spec.generated_fields if isinstance(f, TextField)
-                and wants_sentence_end([s.values.get(f.name) for s in seeds if isinstance(s.values.get(f.name), str)])]
-    for index, sampled in enumerate(columns):
-        record_seed = sub_seed(spec.seed, index)
-        active = [i for i, rule in enumerate(spec.constraints)
-                  if all(c.field in sampled for c in rule.conditions)
-                  and all(holds(c, sampled) for c in rule.conditions)]
-        plans.append(RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
-                                seed_ids=choose_shots(spec, seeds, sampled, record_seed),
-                                constraints=tuple(active), words=dict(bounds[index]),
-                                sentence_end=tuple(sentence)))
-    return plans
+    pools: dict[tuple, list[int]] = {}
+    sentence = _sentence_end_fields(spec, seeds)
+    return [_plan(spec, seeds, index, sampled, sentence, pools)
+            for index, sampled in enumerate(sample_columns(spec, seeds))]
+
+
+def plan_record(spec: Spec, seeds: Sequence[SeedExample], index: int) -> RecordPlan:
+    """The plan of record `index` alone, equal to `plan_records(spec, seeds)[index]` (for `explain`)."""
+    seeds = list(seeds)
+    return _plan(spec, seeds, index, sample_record(spec, seeds, index), _sentence_end_fields(spec, seeds), {})
+
+
+def _sentence_end_fields(spec: Spec, seeds: Sequence[SeedExample]) -> tuple[str, ...]:
+    """The text fields whose seeds mostly end on a sentence end (so their records must too)."""
+    return tuple(f.name for f in spec.generated_fields if isinstance(f, TextField) and wants_sentence_end(
+        [s.values[f.name] for s in seeds if isinstance(s.values.get(f.name), str)]))
+
+
+def _plan(spec: Spec, seeds: list[SeedExample], index: int, sampled: dict[str, Any],
+          sentence_end: tuple[str, ...], pools: dict[tuple, list[int]]) -> RecordPlan:
+    record_seed = sub_seed(spec.seed, index)
+    active = [i for i, rule in enumerate(spec.constraints)
+              if all(c.field in sampled for c in rule.conditions)
+              and all(holds(c, sampled) for c in rule.conditions)]
+    return RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
+                      seed_ids=choose_shots(spec, seeds, sampled, record_seed),
+                      constraints=tuple(active),
+                      words=record_word_bounds(spec, seeds, index, sampled, DEFAULT_MAX_WORDS, pools),
+                      sentence_end=sentence_end)
 
 
 @lru_cache(maxsize=512)
@@ -147,8 +162,7 @@ def grammar_notes(spec: Spec) -> list[str]:
 
 def explain_field(spec: Spec, name: str, seeds: Sequence[SeedExample] = (), record: int = 0) -> str:
     """A readable account of field `name` for one sample record: its grammar, budget and prompt."""
-    plans = plan_records(spec, seeds)
-    plan = plans[min(max(record, 0), len(plans) - 1)] if plans else RecordPlan(0, sub_seed(spec.seed, 0), {})
+    plan = plan_record(spec, seeds, min(max(record, 0), spec.count - 1))
     values: dict[str, Any] = {}
     for other in field_order(spec):
         if other == name:

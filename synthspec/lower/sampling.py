@@ -101,7 +101,7 @@ def _seed_numbers(field: IntegerField | DecimalField, seeds: Sequence[SeedExampl
     for s in seeds:
         raw = s.values.get(field.name)
         try:
-            number = float(raw)
+            number = float(raw)  # type: ignore[arg-type]  # None -> TypeError
         except (TypeError, ValueError):
             continue
         if math.isfinite(number) and field.range.min <= number <= field.range.max:
@@ -121,7 +121,43 @@ def draw_number(field: IntegerField | DecimalField, index: int, spec_seed: int,
         value = rng.uniform(field.range.min, field.range.max)
     if isinstance(field, IntegerField):
         return int(round(value))
-    return round(min(max(value, field.range.min), field.range.max), field.places)
+    return on_grid(value, field)
+
+
+def on_grid(value: float, field: DecimalField) -> float:
+    """`value` rounded to the field's places and kept inside its range.
+
+    Rounding can leave the range (0.75 at 0 places is 1.0 in 0.25..0.75): then the nearest value with that
+    many places inside the range is taken.  The checker refuses a range holding no such value (C029).
+    """
+    low, high, places = field.range.min, field.range.max, field.places
+    rounded = round(min(max(value, low), high), places)
+    if rounded > high:
+        rounded = round(math.floor(round(high * 10**places, 6)) / 10**places, places)
+    if rounded < low:
+        rounded = round(math.ceil(round(low * 10**places, 6)) / 10**places, places)
+    return rounded
+
+
+def sample_record(spec: Spec, seeds: Sequence[SeedExample], index: int) -> dict[str, Any]:
+    """The sampled values of record `index` alone, equal to `sample_columns(...)[index]`.
+
+    Numbers are drawn for that record only; a category still shuffles its whole column (the shuffle is
+    what makes the counts exact), but one column at a time: `explain` on `count 10000000` holds one
+    list of labels, not ten million records.
+    """
+    values: dict[str, Any] = {}
+    for f in spec.sampled_fields:
+        if isinstance(f, CategoryField):
+            values[f.name] = draw_category(f, spec.count, spec.seed, seeds)[index]
+        elif isinstance(f, BooleanField):
+            values[f.name] = draw_boolean(f, spec.count, spec.seed)[index]
+        elif isinstance(f, (IntegerField, DecimalField)):
+            pool = _seed_numbers(f, seeds) if f.from_seeds else None
+            if f.from_seeds and not pool:
+                raise _error(f, f"`{f.name}` is drawn `from seeds`, but no seed value lies in its range")
+            values[f.name] = draw_number(f, index, spec.seed, pool)
+    return values
 
 
 def sample_columns(spec: Spec, seeds: Sequence[SeedExample]) -> list[dict[str, Any]]:
@@ -166,31 +202,30 @@ def length_bound(length: int, cap: int) -> tuple[int, int]:
     return low, max(low, min(length + slack, cap))
 
 
-def draw_word_bounds(spec: Spec, seeds: Sequence[SeedExample], sampled: list[dict[str, Any]],
-                     cap: int) -> list[dict[str, tuple[int, int]]]:
-    """Per record, {text field: (min, max) words} for every `words from seeds` field.
+def record_word_bounds(spec: Spec, seeds: Sequence[SeedExample], index: int, sampled: dict[str, Any], cap: int,
+                       pools: dict[tuple, list[int]] | None = None) -> dict[str, tuple[int, int]]:
+    """{text field: (min, max) words} of record `index` for every `words from seeds` field.
 
     The length is drawn from the seeds of the record's own category (every sampled category field the
     seeds carry a value for must match), from a stream keyed by (spec seed, field, index), so the
     lengths of a category's records follow that category's seeds (short "card arrived?" intents stay
-    short) and, given the record's category, do not depend on the count or batching.
+    short) and, given the record's category, do not depend on the count or batching.  `pools` caches
+    the seed lengths per (field, category values) across records.
     """
-    fields = [f for f in spec.generated_fields if isinstance(f, TextField) and f.words_from_seeds]
-    out: list[dict[str, tuple[int, int]]] = [{} for _ in sampled]
-    if not fields:
-        return out
-    keys = [f.name for f in spec.sampled_fields if isinstance(f, (CategoryField, BooleanField))
-            and any(s.values.get(f.name) not in (None, "") for s in seeds)]
-    for f in fields:
-        pools: dict[tuple, list[int]] = {}
-        for index, values in enumerate(sampled):
-            match = {k: values[k] for k in keys if k in values}
-            key = tuple(sorted((k, str(v)) for k, v in match.items()))
-            if key not in pools:
-                pools[key] = seed_word_counts(f, seeds, match)
-            if not pools[key]:
-                raise _error(f, f"`{f.name}` takes its words `from seeds`, but no seed has a text for it",
-                             f"map a seed column onto it: seeds \"...\" {{ {f.name} <- \"COLUMN\" }}")
-            length = rng_for("synthspec-words", spec.seed, f.name, index).choice(pools[key])
-            out[index][f.name] = length_bound(length, cap)
+    pools = {} if pools is None else pools
+    out: dict[str, tuple[int, int]] = {}
+    for f in spec.generated_fields:
+        if not (isinstance(f, TextField) and f.words_from_seeds):
+            continue
+        keys = [g.name for g in spec.sampled_fields if isinstance(g, (CategoryField, BooleanField))
+                and g.name in sampled and any(s.values.get(g.name) not in (None, "") for s in seeds)]
+        match = {k: sampled[k] for k in keys}
+        key = (f.name, *sorted((k, str(v)) for k, v in match.items()))
+        if key not in pools:
+            pools[key] = seed_word_counts(f, seeds, match)
+        if not pools[key]:
+            raise _error(f, f"`{f.name}` takes its words `from seeds`, but no seed has a text for it",
+                         f"map a seed column onto it: seeds \"...\" {{ {f.name} <- \"COLUMN\" }}")
+        length = rng_for("synthspec-words", spec.seed, f.name, index).choice(pools[key])
+        out[f.name] = length_bound(length, cap)
     return out
