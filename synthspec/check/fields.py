@@ -160,8 +160,9 @@ def _check_text(ctx: CheckContext, name: str, ftype: ast.TextType) -> None:
                            f"first at line {singles[kind].pos.line}")
             else:
                 singles[kind] = prop
-        if isinstance(prop, ast.NoRepeat) and prop.size == 1:
-            ctx.report("C047", "`no repeat 1` would forbid using any word twice", prop.pos,
+        if isinstance(prop, ast.NoRepeat) and (prop.size == 1 or prop.size < 0 or prop.size != int(prop.size)):
+            what = "would forbid using any word twice" if prop.size == 1 else "must be 0 or a whole number from 2"
+            ctx.report("C047", f"`no repeat {prop.text or prop.size}` {what}", prop.pos,
                        "n-grams of 3 or 4 words catch loops (the default is 4); `no repeat 0` turns it off")
         if isinstance(prop, ast.WordsProp):
             _check_range(ctx, prop.range, "word counts", minimum=1, whole=True)

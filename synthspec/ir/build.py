@@ -124,7 +124,7 @@ def _text(ctx: CheckContext, name: str, ftype: ast.TextType, global_bans: list[i
         elif isinstance(prop, ast.WordsFromSeeds):
             words_from_seeds = True
         elif isinstance(prop, ast.NoRepeat):
-            no_repeat = prop.size
+            no_repeat = int(prop.size)
         elif isinstance(prop, ast.CharsProp):
             chars = ir.IntRange(min=int(prop.range.low.value), max=int(prop.range.high.value))
         elif isinstance(prop, ast.ToneProp):

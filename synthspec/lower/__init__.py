@@ -30,7 +30,13 @@ from synthspec.lower.grammar import (
 from synthspec.lower.order import field_order, layout_order
 from synthspec.lower.plan import EditOf, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
-from synthspec.lower.sampling import record_word_bounds, sample_columns, sample_record, seed_word_counts, sub_seed
+from synthspec.lower.sampling import (
+    record_word_bounds,
+    sample_columns,
+    sample_record,
+    seed_word_counts,
+    sub_seed,
+)
 from synthspec.lower.textshape import repeated_ngram, wants_sentence_end
 from synthspec.lower.verify import verify_record
 

@@ -174,8 +174,9 @@ class WordsFromSeeds:
 class NoRepeat:
     """`no repeat N`: no word n-gram of size N may occur twice in the text (0 turns the default off)."""
 
-    size: int
+    size: int | float
     pos: Pos = NO_POS
+    text: str = ""  # as written, for fmt
 
 
 @dataclass

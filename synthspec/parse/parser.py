@@ -317,7 +317,7 @@ class _ToAst(Transformer):
 
     @v_args(meta=True)
     def no_repeat_prop(self, meta, children):
-        return ast.NoRepeat(int(children[0]), self._pos(meta))
+        return ast.NoRepeat(children[0].value, self._pos(meta), children[0].text)
 
     @v_args(meta=True)
     def chars_prop(self, meta, children):

@@ -126,7 +126,7 @@ def _text_prop(prop: ast.TextProp) -> str:
     if isinstance(prop, ast.WordsFromSeeds):
         return "words from seeds"
     if isinstance(prop, ast.NoRepeat):
-        return f"no repeat {prop.size}"
+        return f"no repeat {prop.text or prop.size}"
     if isinstance(prop, ast.CharsProp):
         return f"chars {_range(prop.range)}"
     if isinstance(prop, ast.ToneProp):

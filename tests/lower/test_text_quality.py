@@ -63,6 +63,8 @@ def test_new_statements_reach_the_ir(tmp_path):
 
 def test_checker_rejects_what_cannot_work(tmp_path):
     assert "C047" in codes(tmp_path, "no repeat 1")
+    assert "C047" in codes(tmp_path, "no repeat 2.5")
+    assert "C047" in codes(tmp_path, "no repeat -3")
     assert "C031" in codes(tmp_path, "words from seeds  words 5..9")
     assert "C031" in codes(tmp_path, "no repeat 3  no repeat 4")
     assert "C080" in codes(tmp_path, "words from seeds", seeds=False)
