@@ -100,3 +100,20 @@ def test_a_prompt_too_long_for_the_context_is_a_clear_error(gemma):
     finally:
         session.close()
     assert "M005" in info.value.render() and "context" in info.value.render()
+
+
+REPEATED = "Customer messages to a bank.\n\n" + "".join(
+    f"Intent: card_arrival\nText: My card number {i} has not arrived yet, where is it?\n\n" for i in range(6)
+) + "Intent: card_arrival\nText:"
+
+
+def test_requests_sharing_a_prompt_copy_its_kv_and_decode_the_same(gemma):
+    # greedy on a prompt that makes the next words obvious: a wrong copied cache shows as other words
+    requests = [GenRequest(REPEATED, TEXT, 30, seed, temperature=0.0) for seed in range(3)]
+    _, results = _run(gemma, 3, requests)
+    [alone] = gemma.generate(requests[:1])
+    assert results[0].cached_prompt_tokens == 0
+    for key in (1, 2):
+        assert results[key].cached_prompt_tokens == results[key].prompt_tokens - 1  # evaluated once, copied
+    for result in results.values():
+        assert result.text.startswith(" My card number") and alone.text.startswith(" My card number"), result

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import time
 from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,9 +51,11 @@ if TYPE_CHECKING:
 BATCH_TOKENS = 512
 #: resampling attempts when a drawn token turns out to repeat a word n-gram
 _GUARD_REDRAWS = 16
+#: a prompt shares a live sequence's prompt prefix worth copying (instead of evaluating) from this many tokens
+FORK_MIN_TOKENS = 32
 
 
-@dataclass
+@dataclass(eq=False)
 class _Sequence:
     """One request in flight."""
 
@@ -67,7 +70,7 @@ class _Sequence:
     reused: int = 0  # of which were already there from an earlier request
     generated: list[int] = field(default_factory=list)
     pending: int | None = None  # sampled, not yet fed to the model
-    ended: str | None = None  # "eos" | "stop" | "length" | "error"
+    fork: tuple[_Sequence, int] | None = None  # (source, prefix length) to copy once the source has evaluated it
 
 
 class LlamaBatchSession(DecodeSession):
@@ -109,6 +112,9 @@ class LlamaBatchSession(DecodeSession):
         self.cached: list[list[int]] = [[] for _ in range(self.slots)]  # tokens whose KV each slot holds
         self.finished: list[tuple[int, Hashable, GenResult]] = []
         self._orders = itertools.count()
+        self._state_buffer = (ctypes.c_uint8 * 0)()
+        #: seconds spent per phase (what limits throughput; read by bench/bench_throughput.py)
+        self.timings = {"plan": 0.0, "masks": 0.0, "decode wait": 0.0, "sample": 0.0}
 
     # ------------------------------------------------------------ the DecodeSession interface
 
@@ -134,6 +140,8 @@ class LlamaBatchSession(DecodeSession):
         del self.cached[slot][shared:]
         seq = _Sequence(next(self._orders), key, request, prompt, np.random.default_rng(request.seed))
         seq.evaluated = seq.reused = shared
+        if self.reuse_prefix:
+            seq.fork = self._fork_source(prompt, shared)
         if request.grammar:
             seq.matcher = self.backend.pool.matcher(grammars.compile_grammar(request.grammar))
         if request.no_repeat_ngram > 0:
@@ -179,6 +187,54 @@ class LlamaBatchSession(DecodeSession):
                 return 0
         return length
 
+    def _fork_source(self, prompt: list[int], have: int) -> tuple[_Sequence, int] | None:
+        """A live sequence whose prompt shares a prefix with `prompt` long enough to copy rather than evaluate."""
+        best: tuple[_Sequence, int] | None = None
+        for other in self.live:
+            if other is None:
+                continue
+            limit, length = min(len(other.prompt), len(prompt) - 1), 0
+            while length < limit and other.prompt[length] == prompt[length]:
+                length += 1
+            if length >= max(FORK_MIN_TOKENS, have + FORK_MIN_TOKENS) and (best is None or length > best[1]):
+                best = (other, length)
+        return best
+
+    def _resolve_fork(self, slot: int, seq: _Sequence) -> bool:
+        """Copy the source's KV prefix into `slot` once it is evaluated; False while it must wait."""
+        source, length = seq.fork  # type: ignore[misc]
+        if source in self.live:
+            if source.evaluated < length:
+                return False  # the source's prompt is still being evaluated
+            src = self.live.index(source)
+            oldest = self._lib.llama_memory_seq_pos_min(self.memory, src)
+            if self.n_swa <= 0 or oldest <= max(0, length - self.n_swa):
+                self._copy_sequence(src, slot, length)
+                self.cached[slot] = self.cached[src][:length]
+                seq.evaluated = seq.reused = length
+        seq.fork = None  # copied, or the source is gone: evaluate from what the slot holds
+        return True
+
+    def _copy_sequence(self, src: int, dst: int, length: int) -> None:
+        """Slot `dst` gets the first `length` positions of slot `src`'s KV cache.
+
+        Across KV streams `llama_memory_seq_cp` only marks the copy and leaves
+        the data to a later cache update that `llama_decode` does not run in
+        this llama.cpp, so the sequence's state is copied through a buffer
+        (`llama_state_seq_get_data` / `set_data`), then cut to the prefix.
+        """
+        lib = self._lib
+        size = lib.llama_state_seq_get_size(self.ctx, src)
+        if len(self._state_buffer) < size:
+            self._state_buffer = (ctypes.c_uint8 * size)()
+        lib.llama_memory_seq_rm(self.memory, dst, -1, -1)
+        written = lib.llama_state_seq_get_data(self.ctx, self._state_buffer, size, src)
+        if not written or not lib.llama_state_seq_set_data(self.ctx, self._state_buffer, written, dst):
+            lib.llama_memory_seq_rm(self.memory, dst, -1, -1)
+            raise SynthspecError("llama.cpp could not copy a sequence's KV cache", code="M007",
+                                 hint="report this with your llama-cpp-python version")
+        lib.llama_memory_seq_rm(self.memory, dst, length, -1)
+
     def _plan(self) -> list[tuple[int, int]]:
         """Fill the batch: (slot, batch row that gets logits) for every sequence sampled after this step."""
         batch, rows, used = self.batch, [], 0
@@ -190,6 +246,9 @@ class LlamaBatchSession(DecodeSession):
             self.cached[slot].append(token)
             used += 1
 
+        # forks first: a source's `evaluated` must count only tokens already decoded, not this batch's
+        waiting = {id(seq) for slot, seq in enumerate(self.live)
+                   if seq is not None and seq.fork is not None and not self._resolve_fork(slot, seq)}
         for slot, seq in enumerate(self.live):
             if seq is not None and seq.pending is not None:
                 rows.append((slot, used))
@@ -197,6 +256,8 @@ class LlamaBatchSession(DecodeSession):
                 seq.pending = None
         for seq in sorted((s for s in self.live if s is not None and s.evaluated < len(s.prompt)),
                           key=lambda s: s.order):
+            if id(seq) in waiting:
+                continue
             slot = self.live.index(seq)
             take = min(len(seq.prompt) - seq.evaluated, self.batch_tokens - used)
             for offset in range(take):
@@ -212,22 +273,32 @@ class LlamaBatchSession(DecodeSession):
         return rows
 
     def _step(self) -> None:
+        clock = time.perf_counter()
         rows = self._plan()
         decoding = self.decoder.submit(self._lib.llama_decode, self.ctx, self.batch)
+        planned = time.perf_counter()
         try:
             self._fill_masks([slot for slot, _ in rows])
         finally:
+            masked = time.perf_counter()
             status = decoding.result()
+        decoded = time.perf_counter()
         if status != 0:
             raise SynthspecError(f"llama.cpp could not decode a batch (status {status})", code="M007",
                                  hint="lower --batch-size or the context size")
-        allowed = unpack_masks(self.bitmask, self.vocab)
+        constrained = [slot for slot, _ in rows if self.live[slot].matcher is not None]
+        allowed = dict(zip(constrained, unpack_masks(self.bitmask[constrained], self.vocab), strict=True)) \
+            if constrained else {}
         for slot, row in rows:
             seq = self.live[slot]
-            assert seq is not None
             pointer = self._lib.llama_get_logits_ith(self.ctx, row)
-            logits = np.ctypeslib.as_array(ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(self.vocab,))
-            self._advance(slot, seq, logits, allowed[slot] if seq.matcher is not None else None)
+            logits = np.ctypeslib.as_array(pointer, shape=(self.vocab,))
+            self._advance(slot, seq, logits, allowed.get(slot))
+        timings = self.timings
+        timings["plan"] += planned - clock
+        timings["masks"] += masked - planned
+        timings["decode wait"] += decoded - masked
+        timings["sample"] += time.perf_counter() - decoded
 
     def _fill_masks(self, slots: list[int]) -> None:
         constrained = [(self.live[slot].matcher, slot) for slot in slots if self.live[slot].matcher is not None]

@@ -1,0 +1,245 @@
+"""Decoding throughput on the embedded Gemma 3 270M: single stream against continuous batching, side by side.
+
+Two workloads made by lowering real specs (real prompts, real grammars):
+`short`, the BANKING77 short-query shape of bench_tstr.py (10 intents, 8 shots,
+`words 3..30`), and `flagship`, specs/support_tickets.synth (an order number,
+then a 50..150-word text whose prompt extends the first field's).  A record's
+fields are a chain: its next field is submitted when the previous one returns,
+as the build scheduler does.
+
+Configurations, all in one run on the same requests:
+  raw        llama-cpp-python's own completion call, single stream, unconstrained, no Python logits processor
+             (each request decodes as many tokens as the constrained `solo` run did): the single-stream limit
+  outlines   the earlier sequential path: Outlines' generator + the row-grammar processor + llama.cpp's sampler
+  solo       `backend.generate`: a one-slot session, no prefix reuse (each request alone)
+  N=k        `backend.open_session(k)`, constrained, and `N=k free` the same requests unconstrained (no grammar,
+             each request capped at the tokens its constrained twin decoded)
+
+Printed per configuration: completion tokens/s, all tokens/s (prompt tokens evaluated + completion), valid
+records/min, p50/p95 seconds per record, prompt tokens served from the KV cache, and ratios against `raw`,
+`outlines` and the unconstrained twin.  With --profile, where the session's time goes at the largest N.
+
+Run: python bench/bench_throughput.py [--workloads short flagship] [--records 24 8] [--slots 1 4 8 16]
+     [--threads 1] [--ngram 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthspec import lower  # noqa: E402
+from synthspec.generate.backends.base import GenRequest, GenResult  # noqa: E402
+from synthspec.generate.engine import load_seeds  # noqa: E402
+from synthspec.ir import compile_spec  # noqa: E402
+
+
+@dataclass
+class Chain:
+    """One record: its fields' requests in decoding order (prompts fixed by the `solo` run)."""
+
+    requests: list[GenRequest] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    name: str
+    wall: float
+    cpu: float
+    results: list[list[GenResult]]
+    latencies: list[float]
+
+    @property
+    def completion(self) -> int:
+        return sum(r.completion_tokens for chain in self.results for r in chain)
+
+    @property
+    def evaluated(self) -> int:
+        return sum(r.prompt_tokens - r.cached_prompt_tokens + r.completion_tokens
+                   for chain in self.results for r in chain)
+
+    @property
+    def cached(self) -> int:
+        return sum(r.cached_prompt_tokens for chain in self.results for r in chain)
+
+    @property
+    def valid(self) -> int:
+        return sum(all(not r.truncated for r in chain) for chain in self.results)
+
+
+def short_spec(work: Path) -> Path:
+    import bench_tstr
+
+    rows = list(csv.DictReader((REPO / "data" / "banking77" / "gap_seeds.csv").open(encoding="utf-8")))
+    with (work / "slice.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["text", "category"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({"text": r["text"], "category": r["category"]} for r in rows)
+    labels = ", ".join(f'"{i}"' for i in bench_tstr.INTENTS)
+    path = work / "short.synth"
+    path.write_text(bench_tstr.SPEC.format(count=64, seed=3, labels=labels, shots=8), encoding="utf-8")
+    return path
+
+
+def plan_chains(backend, spec_path: Path, records: int, ngram: int) -> tuple[list[Chain], Run]:
+    """Lower `records` records and decode them with `backend.generate` (the `solo` run), fixing every prompt."""
+    spec = compile_spec(spec_path).spec
+    spec = spec.model_copy(update={"count": max(records, 1)})
+    seeds, _ = load_seeds(spec)
+    model = spec.model
+    chains, results, latencies = [], [], []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for plan in lower.plan_records(spec, seeds)[:records]:
+        values, chain, got = dict(plan.sampled), Chain(), []
+        started = time.perf_counter()
+        for name in lower.field_order(spec):
+            if name in values:
+                continue
+            fp = lower.plan_field(spec, name, plan, values, seeds)
+            budget = min(fp.max_tokens, model.max_tokens) if model.max_tokens else fp.max_tokens
+            request = GenRequest(fp.prompt, fp.grammar, budget, plan.sub_seed, model.temperature, model.top_p,
+                                 model.top_k, model.repeat_penalty, no_repeat_ngram=ngram)
+            [result] = backend.generate([request])
+            chain.requests.append(request)
+            got.append(result)
+            if result.truncated:
+                break
+            values[name] = lower.parse_value(spec, name, result.text)
+        latencies.append(time.perf_counter() - started)
+        chains.append(chain)
+        results.append(got)
+    return chains, Run("solo", time.perf_counter() - wall, time.process_time() - cpu, results, latencies)
+
+
+def run_sequential(name: str, chains: list[Chain], one: Callable[[GenRequest], GenResult]) -> Run:
+    results, latencies = [], []
+    wall, cpu = time.perf_counter(), time.process_time()
+    for chain in chains:
+        started = time.perf_counter()
+        results.append([one(request) for request in chain.requests])
+        latencies.append(time.perf_counter() - started)
+    return Run(name, time.perf_counter() - wall, time.process_time() - cpu, results, latencies)
+
+
+def run_session(name: str, backend, slots: int, chains: list[Chain], profile: dict | None = None) -> Run:
+    """Continuous batching: submit while slots are free; a record's next field goes first in the queue."""
+    session = backend.open_session(slots)
+    queue = [(index, 0) for index in range(len(chains))]
+    results: list[list[GenResult]] = [[] for _ in chains]
+    started: dict[int, float] = {}
+    latencies = [0.0] * len(chains)
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        while queue or session.in_flight():
+            while queue and session.free_slots() > 0:
+                index, step = queue.pop(0)
+                started.setdefault(index, time.perf_counter())
+                session.submit((index, step), chains[index].requests[step])
+            for (index, step), result in session.poll():
+                results[index].append(result)
+                if step + 1 < len(chains[index].requests) and not result.truncated:
+                    queue.insert(0, (index, step + 1))
+                else:
+                    latencies[index] = time.perf_counter() - started[index]
+        if profile is not None:
+            profile.update(getattr(session, "timings", {}))
+    finally:
+        session.close()
+    return Run(name, time.perf_counter() - wall, time.process_time() - cpu, results, latencies)
+
+
+def unconstrained(chains: list[Chain], twin: Run) -> list[Chain]:
+    """The same requests with no grammar, each capped at the tokens its constrained twin decoded."""
+    out = []
+    for chain, results in zip(chains, twin.results, strict=True):
+        out.append(Chain([replace(r, grammar="", max_tokens=max(1, res.completion_tokens))
+                          for r, res in zip(chain.requests, results, strict=False)]))
+    return out
+
+
+def raw_one(backend) -> Callable[[GenRequest], GenResult]:
+    def one(request: GenRequest) -> GenResult:
+        return backend.generate_unconstrained(request)
+    return one
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def report(title: str, runs: list[Run], base: dict[str, Run]) -> None:
+    raw, outlines = base.get("raw"), base.get("outlines")
+    print(f"\n[{title}]")
+    print(f"  {'config':<12}{'compl tok/s':>12}{'all tok/s':>11}{'valid rec/min':>14}{'p50 s':>8}{'p95 s':>8}"
+          f"{'cached':>8}{'cpu s':>8}{'x raw':>7}{'x outl':>8}{'c/u':>6}")
+    by_name = {r.name: r for r in runs}
+    for run in runs:
+        tps = run.completion / run.wall
+        twin = by_name.get(run.name + " free")
+        ratio_u = f"{tps / (twin.completion / twin.wall):.2f}" if twin and twin.completion else ""
+        x_raw = f"{tps / (raw.completion / raw.wall):.2f}" if raw else ""
+        x_out = f"{tps / (outlines.completion / outlines.wall):.2f}" if outlines else ""
+        per_min = 60 * run.valid / run.wall if "free" not in run.name and run.name != "raw" else float("nan")
+        print(f"  {run.name:<12}{tps:>12.1f}{run.evaluated / run.wall:>11.1f}{per_min:>14.1f}"
+              f"{statistics.median(run.latencies):>8.2f}{percentile(run.latencies, 0.95):>8.2f}{run.cached:>8}"
+              f"{run.cpu:>8.1f}{x_raw:>7}{x_out:>8}{ratio_u:>6}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", nargs="+", default=["short", "flagship"])
+    parser.add_argument("--records", type=int, nargs="+", default=[24, 8], help="records per workload")
+    parser.add_argument("--slots", type=int, nargs="+", default=[1, 4, 8, 16])
+    parser.add_argument("--threads", type=int, default=1, help="llama.cpp threads (1: the machine is shared)")
+    parser.add_argument("--ngram", type=int, default=0, help="no_repeat_ngram for every request")
+    parser.add_argument("--skip-outlines", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="time split of the session at the largest N")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from synthspec.generate.backends.llamacpp import LlamaCppBackend
+
+    backend = LlamaCppBackend(threads=args.threads)
+    print(f"bench_throughput: embedded Gemma 3 270M, llama.cpp threads={backend.threads}, "
+          f"build: {' '.join(backend.build_info['cpu_features'])}")
+    with tempfile.TemporaryDirectory() as tmp:
+        specs = {"short": short_spec(Path(tmp)), "flagship": REPO / "specs" / "support_tickets.synth"}
+        for workload, records in zip(args.workloads, args.records, strict=False):
+            chains, solo = plan_chains(backend, specs[workload], records, args.ngram)
+            fields = sum(len(c.requests) for c in chains)
+            prompt = sum(r.prompt_tokens for chain in solo.results for r in chain) / max(fields, 1)
+            print(f"\n{workload}: {len(chains)} records, {fields} field requests, mean prompt {prompt:.0f} tokens, "
+                  f"mean completion {solo.completion / max(fields, 1):.1f} tokens")
+            # raw decodes what solo decoded: the same prompts, each capped at solo's completion length
+            runs = [run_sequential("raw", unconstrained(chains, solo), raw_one(backend))]
+            if not args.skip_outlines:
+                runs.append(run_sequential("outlines", chains, lambda r: backend.generate_outlines([r])[0]))
+            runs.append(solo)
+            profile: dict = {}
+            for slots in args.slots:
+                constrained = run_session(f"N={slots}", backend, slots, chains,
+                                          profile if args.profile and slots == max(args.slots) else None)
+                runs.append(constrained)
+                runs.append(run_session(f"N={slots} free", backend, slots, unconstrained(chains, constrained)))
+            report(workload, runs, {r.name: r for r in runs})
+            if profile:
+                total = sum(profile.values())
+                print(f"  session time at N={max(args.slots)}: "
+                      + ", ".join(f"{k} {v:.1f}s ({v / total:.0%})" for k, v in profile.items()))
+    backend.close()
+
+
+if __name__ == "__main__":
+    main()
