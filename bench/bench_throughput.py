@@ -180,22 +180,42 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def report(title: str, runs: list[Run], base: dict[str, Run]) -> None:
-    raw, outlines = base.get("raw"), base.get("outlines")
-    print(f"\n[{title}]")
-    print(f"  {'config':<12}{'compl tok/s':>12}{'all tok/s':>11}{'valid rec/min':>14}{'p50 s':>8}{'p95 s':>8}"
-          f"{'cached':>8}{'cpu s':>8}{'x raw':>7}{'x outl':>8}{'c/u':>6}")
+def report(title: str, runs: list[Run]) -> None:
+    """One line per configuration; ratios on CPU seconds (robust on a shared machine) and on wall time."""
     by_name = {r.name: r for r in runs}
+    raw, outlines = by_name.get("raw"), by_name.get("outlines")
+
+    def cpu_rate(run: Run | None) -> float:
+        return run.completion / run.cpu if run and run.cpu else 0.0
+
+    def wall_rate(run: Run | None) -> float:
+        return run.completion / run.wall if run and run.wall else 0.0
+
+    print(f"\n[{title}] completion tokens per second of wall time and of CPU time; ratios on CPU (wall)")
+    print(f"  {'config':<16}{'tok/s':>7}{'tok/cpu-s':>10}{'all/cpu-s':>10}{'rec/min':>8}{'rec/cpu-min':>12}"
+          f"{'p50 s':>7}{'p95 s':>7}{'cached':>7}{'x raw':>13}{'x outlines':>13}{'c/u':>6}")
     for run in runs:
-        tps = run.completion / run.wall
         twin = by_name.get(run.name + " free")
-        ratio_u = f"{tps / (twin.completion / twin.wall):.2f}" if twin and twin.completion else ""
-        x_raw = f"{tps / (raw.completion / raw.wall):.2f}" if raw else ""
-        x_out = f"{tps / (outlines.completion / outlines.wall):.2f}" if outlines else ""
-        per_min = 60 * run.valid / run.wall if "free" not in run.name and run.name != "raw" else float("nan")
-        print(f"  {run.name:<12}{tps:>12.1f}{run.evaluated / run.wall:>11.1f}{per_min:>14.1f}"
-              f"{statistics.median(run.latencies):>8.2f}{percentile(run.latencies, 0.95):>8.2f}{run.cached:>8}"
-              f"{run.cpu:>8.1f}{x_raw:>7}{x_out:>8}{ratio_u:>6}", flush=True)
+        ratio_u = f"{cpu_rate(run) / cpu_rate(twin):.2f}" if twin and cpu_rate(twin) else ""
+        x_raw = f"{cpu_rate(run) / cpu_rate(raw):.2f} ({wall_rate(run) / wall_rate(raw):.2f})" if raw else ""
+        x_out = (f"{cpu_rate(run) / cpu_rate(outlines):.2f} ({wall_rate(run) / wall_rate(outlines):.2f})"
+                 if outlines else "")
+        records = run.name != "raw" and "free" not in run.name
+        per_min = f"{60 * run.valid / run.wall:.1f}" if records else "-"
+        per_cpu_min = f"{60 * run.valid / run.cpu:.1f}" if records else "-"
+        print(f"  {run.name:<16}{wall_rate(run):>7.1f}{cpu_rate(run):>10.1f}{run.evaluated / run.cpu:>10.1f}"
+              f"{per_min:>8}{per_cpu_min:>12}{statistics.median(run.latencies):>7.2f}"
+              f"{percentile(run.latencies, 0.95):>7.2f}{run.cached:>7}{x_raw:>13}{x_out:>13}{ratio_u:>6}",
+              flush=True)
+
+
+def shared_prompts(chains: list[Chain], group: int) -> list[Chain]:
+    """Prompt reuse: each group of `group` records decodes from the first one's prompt (its own seed)."""
+    out = []
+    for index, chain in enumerate(chains):
+        head = chains[index - index % group]
+        out.append(Chain([replace(head.requests[0], seed=chain.requests[0].seed)] + chain.requests[1:]))
+    return out
 
 
 def main() -> None:
@@ -207,6 +227,8 @@ def main() -> None:
     parser.add_argument("--ngram", type=int, default=0, help="no_repeat_ngram for every request")
     parser.add_argument("--skip-outlines", action="store_true")
     parser.add_argument("--profile", action="store_true", help="time split of the session at the largest N")
+    parser.add_argument("--share", type=int, default=4,
+                        help="short workload: also decode groups of this many records from one prompt (0: off)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from synthspec.generate.backends.llamacpp import LlamaCppBackend
@@ -233,7 +255,11 @@ def main() -> None:
                                           profile if args.profile and slots == max(args.slots) else None)
                 runs.append(constrained)
                 runs.append(run_session(f"N={slots} free", backend, slots, unconstrained(chains, constrained)))
-            report(workload, runs, {r.name: r for r in runs})
+            if args.share and workload == "short":
+                best = max(args.slots)
+                shared = shared_prompts(chains, args.share)
+                runs.append(run_session(f"N={best} share{args.share}", backend, best, shared))
+            report(workload, runs)
             if profile:
                 total = sum(profile.values())
                 print(f"  session time at N={max(args.slots)}: "

@@ -48,7 +48,7 @@ def _full_mask(gemma) -> np.ndarray:
 def test_the_vocabulary_index_knows_word_starts_and_delimiters(gemma):
     index = gemma.token_words()
     have, space_have = _token(gemma, "have"), _token(gemma, " have")
-    assert space_have in index.by_start["have"] and have in index.by_start["have"]
+    assert space_have in index.by_start["have"] and have in index.by_piece["have"]
     assert _allowed(index.delimiter_led, space_have) and not _allowed(index.delimiter_led, have)
 
 

@@ -47,8 +47,9 @@ class TokenWords:
     i // 32) of the tokens whose first character ends the word being written;
     `by_lead` maps the case-folded text before a token's first delimiter to the
     tokens that write it and then a delimiter; `by_start` maps a word to the
-    tokens that are exactly that word, alone (`have`) or after delimiters
-    (` have`), which is how a banned word is usually begun.
+    tokens that are delimiters and then exactly that word (` have`), which is
+    how a banned word is usually begun; `by_piece` maps the text of the tokens
+    made of word characters only (`have`, `ve`) to them.
     """
 
     def __init__(self, token_bytes: Sequence[bytes], eos_tokens: Iterable[int] = ()) -> None:
@@ -57,6 +58,7 @@ class TokenWords:
         led = np.zeros(((size + 31) // 32) * 32, dtype=bool)
         self.by_lead: dict[str, list[int]] = {}
         self.by_start: dict[str, list[int]] = {}
+        self.by_piece: dict[str, list[int]] = {}
         for token, raw in enumerate(self.token_bytes):
             if not raw or raw[0] == 0xFF:  # special/control tokens write no text
                 continue
@@ -70,7 +72,10 @@ class TokenWords:
                 self.by_lead.setdefault(text[:cut].casefold(), []).append(token)
             rest = text.lstrip("".join(ch for ch in set(text) if not is_word_char(ch)))
             if rest and all(is_word_char(ch) for ch in rest) and normalize_word(rest):
-                self.by_start.setdefault(normalize_word(rest), []).append(token)
+                if rest == text:
+                    self.by_piece.setdefault(text.casefold(), []).append(token)
+                else:
+                    self.by_start.setdefault(normalize_word(rest), []).append(token)
         for token in eos_tokens:  # ending the text completes the last word
             if 0 <= token < size:
                 led[token] = True
@@ -112,9 +117,12 @@ class WordNgramGuard:
     def restrict(self, mask: np.ndarray) -> None:
         """Clear, in the packed int32 `mask`, the tokens that would complete or begin a repeated n-gram.
 
-        Banning the token that begins a banned word (` have` after `we`, when
-        `we have` was written) matters most: banning only the delimiter after a
-        finished word leaves the model one escape, gluing letters on (`havea`).
+        A banned word is stopped where it begins: every token that begins it
+        (` have`, and ` ha`, ` h` when the tokenizer could spell it in pieces),
+        since banning only the delimiter after a finished word leaves the model
+        one escape, gluing letters on (`havea`).  This bans a few innocent words
+        too (` hat` after ` ha`), only at the positions right after a repeated
+        n-1 words.
         """
         before = mask.copy()
         current = normalize_word(self.partial)
@@ -130,10 +138,20 @@ class WordNgramGuard:
                     for lead in (need, need + "'", need + "’"):
                         if lead:
                             _clear_bits(mask, self.index.by_lead.get(lead, ()))
-        # the word the next token may begin: after the current word if one is being written
-        following = self._banned_after([*self.words, current] if current else self.words)
+                    for end in range(1, len(need) + 1):  # tokens spelling the rest of the banned word
+                        _clear_bits(mask, self.index.by_piece.get(need[:end], ()))
+        # the word the next token may begin: after the current word if one is being written, which itself
+        # completes an n-gram first (so `time time` then `time` is banned before that n-gram is on record)
+        following = set(self._banned_after([*self.words, current] if current else self.words))
+        if current and len(self.words) >= self.n - 1:
+            pending = (*self.words[len(self.words) - (self.n - 1):], current)
+            if pending[1:] == pending[:-1]:
+                following.add(current)
         for word in following:
-            _clear_bits(mask, self.index.by_start.get(word, ()))
+            for end in range(1, len(word) + 1):
+                _clear_bits(mask, self.index.by_start.get(word[:end], ()))
+                if not current:  # right after a delimiter a word may also begin with a bare piece
+                    _clear_bits(mask, self.index.by_piece.get(word[:end], ()))
         if not mask.any():
             mask[:] = before  # the grammar allows nothing else: validity wins over the guard
 
