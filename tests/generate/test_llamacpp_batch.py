@@ -76,14 +76,23 @@ def test_a_prompt_extending_a_finished_one_reuses_its_kv_cache(gemma):
     session = gemma.open_session(2)
     try:
         session.submit("code", GenRequest(PROMPT, CODE, 20, 3))
-        [(_, code)] = session.poll()
+        session.submit("busy", GenRequest("Colours of things:\n", TEXT, 60, 9))  # keeps the session working
+        [(key, code)] = session.poll()
+        assert key == "code"
         session.submit("text", GenRequest(PROMPT + code.text + "Text:", TEXT, 40, 4))
-        [(_, text)] = session.poll()
+        results = dict(session.poll())
+        while session.in_flight():
+            results.update(session.poll())
+        # nothing in flight: a new request starts from a forgotten cache (as after a resume)
+        session.submit("again", GenRequest(PROMPT + code.text + "Text:", TEXT, 40, 4))
+        [(_, again)] = session.poll()
     finally:
         session.close()
+    text = results["text"]
     assert code.cached_prompt_tokens == 0
     assert text.cached_prompt_tokens >= code.prompt_tokens - 1  # only the new tail was evaluated
     assert not text.truncated and accepts(TEXT, text.text)
+    assert again.cached_prompt_tokens == 0
 
 
 def test_unconstrained_requests_run_in_the_same_session(gemma):

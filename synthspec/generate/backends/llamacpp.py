@@ -179,7 +179,8 @@ class LlamaCppBackend(Backend):
 
     name = "llamacpp"
     preferred_batch = 8
-    #: a result depends only on its own request (sequential decoding): the scheduler needs no window barrier
+    #: `generate` decodes each request alone, so its result depends only on that request; the batched
+    #: session (`open_session`) says otherwise for itself
     batch_invariant = True
 
     def __init__(self, ref: str | None = None, *, n_ctx: int = DEFAULT_CONTEXT, threads: int | None = None) -> None:

@@ -21,7 +21,11 @@ and each sequence samples from its own seeded generator.  What a sequence
 decodes can depend on the other sequences in flight (llama.cpp's matrix kernels
 differ with batch size in the last bits, and a reused prefix was evaluated in
 other chunks), so the same submissions at the same slot count give the same
-text, and another slot count may give other (equally valid) text.
+text, and another slot count may give other (equally valid) text: the session
+says so (`batch_invariant = False`), and the build scheduler then works in
+index-aligned windows.  A request submitted when nothing is in flight starts
+from a forgotten cache, so a window's texts never depend on what an earlier
+window (or an earlier process, before a resume) left in the KV cache.
 """
 
 from __future__ import annotations
@@ -75,6 +79,9 @@ class _Sequence:
 
 class LlamaBatchSession(DecodeSession):
     """A `DecodeSession` decoding up to `slots` requests together on one llama.cpp context."""
+
+    #: a result can depend on what else is in flight (see the module docstring)
+    batch_invariant = False
 
     def __init__(self, backend: LlamaCppBackend, slots: int, *, reuse_prefix: bool = True,
                  batch_tokens: int = BATCH_TOKENS) -> None:
@@ -130,6 +137,8 @@ class LlamaBatchSession(DecodeSession):
         free = [slot for slot in range(self.slots) if self.live[slot] is None]
         if not free:
             raise RuntimeError("submit() with no free slot; poll() first")
+        if self.in_flight() == 0:  # a fresh start: what earlier requests left behind must not matter
+            self.cached = [[] for _ in range(self.slots)]
         slot, shared = free[0], 0
         if self.reuse_prefix:
             for candidate in free:  # the longest reusable prefix; ties go to the lowest slot
