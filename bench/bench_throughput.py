@@ -135,7 +135,9 @@ def run_sequential(name: str, chains: list[Chain], one: Callable[[GenRequest], G
 
 def run_session(name: str, backend, slots: int, chains: list[Chain], profile: dict | None = None) -> Run:
     """Continuous batching: submit while slots are free; a record's next field goes first in the queue."""
-    session = backend.open_session(slots)
+    from synthspec.generate.backends.llamacpp_batch import LlamaBatchSession
+
+    session = LlamaBatchSession(backend, slots, ignore_eos=True)  # free twins decode their whole budget
     queue = [(index, 0) for index in range(len(chains))]
     results: list[list[GenResult]] = [[] for _ in chains]
     started: dict[int, float] = {}
@@ -170,8 +172,19 @@ def unconstrained(chains: list[Chain], twin: Run) -> list[Chain]:
 
 
 def raw_one(backend) -> Callable[[GenRequest], GenResult]:
+    """llama-cpp-python's own token loop and sampler chain, exactly `max_tokens` tokens, nothing in Python per token."""
+    llm = backend.llm
+
     def one(request: GenRequest) -> GenResult:
-        return backend.generate_unconstrained(request)
+        tokens = llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True)
+        produced = 0
+        for _ in llm.generate(tokens, top_k=request.top_k or 0, top_p=request.top_p, temp=request.temperature,
+                              repeat_penalty=request.repeat_penalty):
+            produced += 1
+            if produced >= request.max_tokens:
+                break
+        llm.reset()
+        return GenResult("", len(tokens), produced, False)
     return one
 
 

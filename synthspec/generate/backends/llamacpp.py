@@ -220,6 +220,7 @@ class LlamaCppBackend(Backend):
         self.n_vocab = int(llama_cpp.llama_vocab_n_tokens(vocab))
         self._vocab = vocab
         self._token_words: TokenWords | None = None
+        self._end_tokens: list[int] | None = None
         self._solo: DecodeSession | None = None
 
     @property
@@ -250,6 +251,12 @@ class LlamaCppBackend(Backend):
         import llama_cpp
 
         return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
+
+    def end_tokens(self) -> list[int]:
+        """Every end-of-generation token of the vocabulary."""
+        if self._end_tokens is None:
+            self._end_tokens = [t for t in range(self.n_vocab) if self.is_end(t)]
+        return self._end_tokens
 
     def token_words(self) -> TokenWords:
         """The vocabulary's word index for the n-gram guard (built on first use)."""

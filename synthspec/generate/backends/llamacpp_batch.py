@@ -84,12 +84,14 @@ class LlamaBatchSession(DecodeSession):
     batch_invariant = False
 
     def __init__(self, backend: LlamaCppBackend, slots: int, *, reuse_prefix: bool = True,
-                 batch_tokens: int = BATCH_TOKENS) -> None:
+                 batch_tokens: int = BATCH_TOKENS, ignore_eos: bool = False) -> None:
+        """`ignore_eos` (benchmarks only) makes unconstrained requests decode their whole budget."""
         import llama_cpp
 
         super().__init__(slots)
         self.backend = backend
         self.reuse_prefix = reuse_prefix
+        self.ignore_eos = ignore_eos
         self.batch_tokens = batch_tokens
         self.n_ctx_seq = backend.n_ctx
         params = llama_cpp.llama_context_default_params()
@@ -324,7 +326,7 @@ class LlamaBatchSession(DecodeSession):
         request = seq.request
         if allowed is None and seq.guard is not None:
             allowed = unpack_masks(self.bitmask[slot : slot + 1], self.vocab)[0]
-        excluded: list[int] = []
+        excluded: list[int] = list(self.backend.end_tokens()) if self.ignore_eos and seq.matcher is None else []
         while True:
             token = sample(logits, allowed, seq.rng, temperature=request.temperature, top_p=request.top_p,
                            top_k=request.top_k, repeat_penalty=request.repeat_penalty, recent=seq.generated,
