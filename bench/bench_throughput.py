@@ -177,6 +177,7 @@ def raw_one(backend) -> Callable[[GenRequest], GenResult]:
 
     def one(request: GenRequest) -> GenResult:
         tokens = llm.tokenize(request.prompt.encode("utf-8"), add_bos=True, special=True)
+        llm.set_seed(request.seed)
         produced = 0
         for _ in llm.generate(tokens, top_k=request.top_k or 0, top_p=request.top_p, temp=request.temperature,
                               repeat_penalty=request.repeat_penalty):
