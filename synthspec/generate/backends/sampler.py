@@ -62,8 +62,12 @@ def sample(
     Returns -1 when nothing is allowed.
     """
     ids = np.flatnonzero(allowed) if allowed is not None else np.arange(logits.shape[0])
-    if exclude:
-        ids = np.setdiff1d(ids, np.asarray(exclude, dtype=ids.dtype), assume_unique=False)
+    if exclude:  # ids are sorted: find the excluded ones by bisection (np.setdiff1d hashes all of them)
+        wanted = np.asarray(exclude, dtype=ids.dtype)
+        at = np.searchsorted(ids, wanted)
+        hit = at < ids.size
+        at = at[hit][ids[at[hit]] == wanted[hit]]
+        ids = np.delete(ids, at)
     if ids.size == 0:
         return -1
     values = logits[ids].astype(np.float64)
