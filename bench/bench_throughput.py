@@ -151,7 +151,9 @@ def run_session(name: str, backend, slots: int, chains: list[Chain], profile: di
                 session.submit((index, step), chains[index].requests[step])
             for (index, step), result in session.poll():
                 results[index].append(result)
-                if step + 1 < len(chains[index].requests) and not result.truncated:
+                request = chains[index].requests[step]
+                # a free twin never stops on its grammar (it has none): its chain goes on regardless
+                if step + 1 < len(chains[index].requests) and (not result.truncated or not request.grammar):
                     queue.insert(0, (index, step + 1))
                 else:
                     latencies[index] = time.perf_counter() - started[index]
