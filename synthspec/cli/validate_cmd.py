@@ -9,17 +9,19 @@ no `drop` policy removed.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.cli.common import compile_for_cli
-from synthspec.datafiles import read_table
+from synthspec.datafiles import read_records
 from synthspec.diagnostics import Diagnostic, SynthspecError
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("validate", help="validate a dataset against a spec's validators")
-    parser.add_argument("data", metavar="DATA", help="the records (.jsonl, .csv or .tsv)")
+    parser.add_argument("data", metavar="DATA", help="the records (.jsonl, .csv, .tsv or .parquet)")
     parser.add_argument(
         "--spec", required=True, metavar="SPEC", help="the .synth spec the data should satisfy"
     )
@@ -37,9 +39,9 @@ def run(args) -> int:
     from synthspec.validate import validate_records
 
     spec = compile_for_cli(args.spec, args.dataset, quiet=args.json).spec
-    records = read_table(args.data)
+    records = read_records(args.data)
     if not records:
-        raise SynthspecError(Diagnostic(code="V010", message="no records to validate", file=args.data))
+        raise SynthspecError(Diagnostic(code=codes.NO_RECORDS_TO_VALIDATE, message="no records to validate", file=args.data))
     report = validate_records(spec, records)
     report.data_file = str(args.data)
     if args.report:
@@ -48,14 +50,11 @@ def run(args) -> int:
         except OSError as exc:
             raise SynthspecError(
                 Diagnostic(
-                    code="V011", message=f"cannot write the report: {exc.strerror or exc}", file=args.report
+                    code=codes.REPORT_WRITE_FAILED, message=f"cannot write the report: {exc.strerror or exc}", file=args.report
                 )
             ) from None
     if args.clean:
-        with open(args.clean, "w", encoding="utf-8") as fh:
-            for i, r in enumerate(records):
-                if i not in report.dropped:
-                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        _write_clean(Path(args.clean), [r for i, r in enumerate(records) if i not in report.dropped])
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False, default=str)
         print()
@@ -64,3 +63,20 @@ def run(args) -> int:
         if args.report:
             print(f"HTML report: {args.report}")
     return 1 if report.failed else 0
+
+
+def _write_clean(out: Path, records: list[dict]) -> None:
+    """The surviving records as JSONL (raw UTF-8, so read back as written), replaced atomically."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SynthspecError(
+            Diagnostic(code=codes.REPORT_WRITE_FAILED, message=f"cannot write the clean records: {exc.strerror or exc}", file=str(out))
+        ) from None

@@ -223,6 +223,10 @@ class LlamaCppBackend(Backend):
         self._end_tokens: list[int] | None = None
         self._solo: DecodeSession | None = None
 
+    def manifest_info(self) -> dict[str, Any]:
+        """What the manifest's `backend_info` records about this backend: its build (see `build_info`)."""
+        return {"build": self.build_info}
+
     @property
     def build_info(self) -> dict[str, Any]:
         """llama.cpp version, CPU features compiled in, and the threads used (for the manifest)."""

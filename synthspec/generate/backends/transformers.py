@@ -114,6 +114,10 @@ class TransformersBackend(Backend):
     def identity(self) -> ModelIdentity:
         return ModelIdentity(self.name, self.model_id, self.model_hash)
 
+    def manifest_info(self) -> dict[str, Any]:
+        """What the manifest's `backend_info` records about this backend: its build (see `build_info`)."""
+        return {"build": self.build_info}
+
     @property
     def build_info(self) -> dict[str, Any]:
         """Where and how the model runs (for the manifest)."""
