@@ -67,7 +67,7 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
     that must end on a sentence end because most seeds' do.
     """
     seeds = list(seeds)
-    pools: dict[tuple, list[int]] = {}
+    pools: dict[tuple[Any, ...], list[int]] = {}
     sentence = _sentence_end_fields(spec, seeds)
     return [_plan(spec, seeds, index, sampled, sentence, pools)
             for index, sampled in enumerate(sample_columns(spec, seeds))]
@@ -86,7 +86,7 @@ def _sentence_end_fields(spec: Spec, seeds: Sequence[SeedExample]) -> tuple[str,
 
 
 def _plan(spec: Spec, seeds: list[SeedExample], index: int, sampled: dict[str, Any],
-          sentence_end: tuple[str, ...], pools: dict[tuple, list[int]]) -> RecordPlan:
+          sentence_end: tuple[str, ...], pools: dict[tuple[Any, ...], list[int]]) -> RecordPlan:
     record_seed = sub_seed(spec.seed, index)
     active = [i for i, rule in enumerate(spec.constraints)
               if all(c.field in sampled for c in rule.conditions)

@@ -203,7 +203,7 @@ def length_bound(length: int, cap: int) -> tuple[int, int]:
 
 
 def record_word_bounds(spec: Spec, seeds: Sequence[SeedExample], index: int, sampled: dict[str, Any], cap: int,
-                       pools: dict[tuple, list[int]] | None = None) -> dict[str, tuple[int, int]]:
+                       pools: dict[tuple[Any, ...], list[int]] | None = None) -> dict[str, tuple[int, int]]:
     """{text field: (min, max) words} of record `index` for every `words from seeds` field.
 
     The length is drawn from the seeds of the record's own category (every sampled category field the
