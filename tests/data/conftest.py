@@ -1,22 +1,3 @@
-"""Fixtures for the data round-trip tests: the tiny random-weight model of tests/generate."""
+"""Fixtures: the tiny random-weight model of tests/generate and a private cache (shared in tests/tiny_model_fixtures.py)."""
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-import pytest
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "generate"))
-
-from tiny_model import build_tiny_model  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory) -> Path:
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("SYNTHSPEC_CACHE", str(tmp_path_factory.getbasetemp() / "synthspec-cache"))
+from tiny_model_fixtures import _private_cache, tiny_model_dir  # noqa: F401

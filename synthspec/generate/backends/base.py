@@ -127,6 +127,16 @@ class DecodeSession(ABC):
         """Abandon whatever is in flight."""
 
 
+def decode_all(session: DecodeSession, requests: Sequence[GenRequest]) -> list[GenResult]:
+    """Every request through `session`, results in request order: `generate` for session-native backends."""
+    for i, request in enumerate(requests):
+        session.submit(i, request)
+    done: dict[Hashable, GenResult] = {}
+    while session.in_flight():
+        done.update(session.poll())
+    return [done[i] for i in range(len(requests))]
+
+
 class BatchingSession(DecodeSession):
     """The fallback session: what was submitted runs as one `Backend.generate` batch on `poll`."""
 

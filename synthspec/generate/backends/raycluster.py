@@ -25,7 +25,14 @@ from typing import Any
 
 from synthspec import codes
 from synthspec.diagnostics import SynthspecError
-from synthspec.generate.backends.base import Backend, DecodeSession, GenRequest, GenResult, ModelIdentity
+from synthspec.generate.backends.base import (
+    Backend,
+    DecodeSession,
+    GenRequest,
+    GenResult,
+    ModelIdentity,
+    decode_all,
+)
 
 MAX_RESUBMITS = 5  # per request: more means actors keep dying, and the build should stop and say so
 
@@ -181,13 +188,7 @@ class RayBackend(Backend):
         return RaySession(self, slots)
 
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
-        session = self.open_session(max(1, len(requests)))
-        for i, request in enumerate(requests):
-            session.submit(i, request)
-        done: dict[Hashable, GenResult] = {}
-        while session.in_flight():
-            done.update(session.poll())
-        return [done[i] for i in range(len(requests))]
+        return decode_all(self.open_session(max(1, len(requests))), requests)
 
     def close(self) -> None:
         ray = getattr(self, "ray", None)

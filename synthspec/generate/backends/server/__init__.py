@@ -14,13 +14,20 @@ fails comes back `truncated`, so the engine retries it with a new seed.
 from __future__ import annotations
 
 import sys
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
-from synthspec.generate.backends.base import Backend, DecodeSession, GenRequest, GenResult, ModelIdentity
+from synthspec.generate.backends.base import (
+    Backend,
+    DecodeSession,
+    GenRequest,
+    GenResult,
+    ModelIdentity,
+    decode_all,
+)
 from synthspec.generate.backends.server.dialects import (
     DIALECT_CHOICES,
     DIALECTS,
@@ -187,13 +194,7 @@ class ServerBackend(Backend):
 
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
         """Every request through one session; results in request order."""
-        session = self.open_session(max(1, len(requests)))
-        for i, request in enumerate(requests):
-            session.submit(i, request)
-        done: dict[Hashable, GenResult] = {}
-        while session.in_flight():
-            done.update(session.poll())
-        return [done[i] for i in range(len(requests))]
+        return decode_all(self.open_session(max(1, len(requests))), requests)
 
     def close(self) -> None:
         self.fleet.close()
