@@ -11,7 +11,7 @@ it returns typed `Finding`s.  Bumping `API_VERSION` is a breaking change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, Literal
@@ -129,6 +129,33 @@ class ValidatorContext:
     records: Sequence[dict[str, Any]]
     seeds: Sequence[SeedExample]
     params: Any
+    # two-phase runs only: the run's shared per-record features (MinHash signatures, embeddings) for `finish`,
+    # and the number of records once the pass is over.  None in a one-shot `check_dataset` run.
+    shared: Any = None
+    total: int | None = None
+
+
+class RecordBatch:
+    """A slice of the dataset given to `Validator.partial`: consecutive records from global index `start`.
+
+    `records` are plain dicts (as `ValidatorContext.records`); findings must use
+    `start + i` as `record_index`.  `features` lazily computes what several
+    validators share (MinHash signatures, embeddings, exact-text keys) once per
+    batch; a feature asked for in `partial` is kept for the whole run and read
+    back in `finish` through `ctx.shared` (see synthspec.validate.signatures).
+    """
+
+    def __init__(self, start: int, records: list[dict[str, Any]], features: Any = None) -> None:
+        self.start = start
+        self.records = records
+        self.features = features
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def indexed(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(global index, record) pairs."""
+        return enumerate(self.records, start=self.start)
 
 
 class Validator:
@@ -138,6 +165,12 @@ class Validator:
     scope) or `check_dataset` (DATASET scope).  A RECORD validator's
     `check_dataset` defaults to calling `check_record` on every record.
     Instances are created once per run and may cache work in `prepare`.
+
+    A DATASET validator that should stream (bounded memory, many processes,
+    Ray) also implements the two-phase methods `partial`, `merge` and
+    `finish`; `two_phase(cls)` tells whether it does.  Validators that do not
+    keep working: the runners wrap them in an adapter that collects the
+    records (RECORD scope needs no collecting at all).
     """
 
     name: ClassVar[str] = ""
@@ -160,6 +193,24 @@ class Validator:
         for index, record in enumerate(ctx.records):
             findings.extend(self.check_record(record, index, ctx))
         return ValidatorResult(findings=findings)
+
+    # two-phase API (streaming) ---------------------------------------------------
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> Any:
+        """A picklable summary of one batch (counts, keys, small samples): never the whole batch.
+
+        Runs on any worker (another process, a Ray node) with this class
+        instantiated there and `prepare` called once; it must not depend on
+        which other records share the batch.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no two-phase methods")
+
+    def merge(self, states: Sequence[Any], ctx: ValidatorContext) -> Any:
+        """One state from several, given in dataset order (earlier batches first); must be associative."""
+        raise NotImplementedError(f"{type(self).__name__} has no two-phase methods")
+
+    def finish(self, state: Any, ctx: ValidatorContext) -> ValidatorResult | list[Finding]:
+        """The result from the merged state of the whole dataset (`ctx.total` records)."""
+        raise NotImplementedError(f"{type(self).__name__} has no two-phase methods")
 
     # helpers for subclasses -------------------------------------------------
     def finding(self, severity: Severity | str, message: str, **where: Any) -> Finding:
@@ -196,6 +247,11 @@ class Validator:
                 self.finding(severity, message, value=rounded, threshold=round(float(limit), 4), **where)
             )
         return crossed
+
+
+def two_phase(cls: type[Validator]) -> bool:
+    """True when the validator class implements `partial`, `merge` and `finish` itself."""
+    return all(getattr(cls, m) is not getattr(Validator, m) for m in ("partial", "merge", "finish"))
 
 
 def data_keys(record: dict[str, Any]) -> dict[str, Any]:
@@ -236,6 +292,7 @@ __all__ = [
     "NoParams",
     "Params",
     "Policy",
+    "RecordBatch",
     "Rejection",
     "Scope",
     "Severity",
@@ -244,4 +301,5 @@ __all__ = [
     "ValidatorResult",
     "data_keys",
     "record_id",
+    "two_phase",
 ]
