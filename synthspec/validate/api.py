@@ -188,7 +188,19 @@ class Validator:
         raise NotImplementedError(f"{type(self).__name__} does not check single records")
 
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult | list[Finding]:
-        """Findings for the whole dataset; default: every record through `check_record`."""
+        """Findings for the whole dataset.
+
+        Default: a two-phase validator runs its phases over the whole dataset
+        as one batch; any other, every record through `check_record`.
+        """
+        if two_phase(type(self)):
+            from dataclasses import replace
+
+            from synthspec.validate.signatures import BatchFeatures
+
+            batch = RecordBatch(0, list(ctx.records), BatchFeatures(ctx.records))
+            state = self.merge([self.partial(batch, ctx)], ctx)
+            return self.finish(state, replace(ctx, shared=batch.features, total=len(batch)))
         findings: list[Finding] = []
         for index, record in enumerate(ctx.records):
             findings.extend(self.check_record(record, index, ctx))

@@ -228,6 +228,10 @@ class BatchFeatures:
         self._content[key] = ckeys
         return out
 
+    def get(self, kind: str, fields: Sequence[str]) -> np.ndarray | None:
+        """As `RunStore.get`, for a one-batch run (the batch is the whole dataset)."""
+        return self._values.get((kind, tuple(fields)))
+
     def export(self) -> dict[FeatureKey, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]]:
         """The persisted features: kind -> (values, cache keys of new rows, new rows' values)."""
         out = {}
