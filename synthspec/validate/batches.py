@@ -64,7 +64,9 @@ class Chunk:
             import pyarrow.parquet as pq
 
             return pq.ParquetFile(self.path).read_row_groups(list(self.row_groups)).to_pylist()
-        return [{k: v for k, v in row.items()} for row in self.table.to_pylist()]
+        if isinstance(self.table, list):
+            return self.table
+        return self.table.to_pylist()
 
     def _jsonl(self) -> list[dict[str, Any]]:
         with open(self.path, "rb") as fh:
@@ -172,13 +174,16 @@ def _parquet_chunks(path: Path, target_bytes: int) -> Iterator[Chunk]:
 def _csv_chunks(path: Path, fmt: str, target_bytes: int) -> Iterator[Chunk]:
     import csv
 
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     delimiter = "," if fmt == "csv" else "\t"
     with open(path, encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh, delimiter=delimiter), None)
     if not header:
+        return
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pyarrow is optional: the csv module, in chunks of rows
+        yield from _csv_chunks_plain(path, fmt, delimiter)
         return
     names = [h if h else f"_column{i}" for i, h in enumerate(header)]
     try:
@@ -199,6 +204,25 @@ def _csv_chunks(path: Path, fmt: str, target_bytes: int) -> Iterator[Chunk]:
                 start += batch.num_rows
     except pa.ArrowInvalid as exc:
         raise _error(path, f"malformed {fmt.upper()}: {exc}") from None
+
+
+def _csv_chunks_plain(path: Path, fmt: str, delimiter: str, rows_per_chunk: int = 20_000) -> Iterator[Chunk]:
+    import csv
+
+    start = 0
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter=delimiter)
+        rows: list[dict[str, Any]] = []
+        try:
+            for row in reader:
+                rows.append({k: v for k, v in row.items() if k is not None})
+                if len(rows) >= rows_per_chunk:
+                    yield Chunk(str(path), fmt, start, len(rows), table=rows)
+                    start, rows = start + len(rows), []
+        except csv.Error as exc:
+            raise _error(path, f"malformed {fmt.upper()}: {exc}", line=reader.line_num) from None
+    if rows:
+        yield Chunk(str(path), fmt, start, len(rows), table=rows)
 
 
 __all__ = ["Chunk", "STREAM_FORMATS", "plan_chunks", "stream_format"]
