@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "synthspec.cli.explain_cmd",
     "synthspec.cli.fmt_cmd",
     "synthspec.cli.build_cmd",
+    "synthspec.cli.merge_cmd",
     "synthspec.cli.validate_cmd",
     "synthspec.cli.plugins_cmd",
     "synthspec.cli.review_cmd",

@@ -29,11 +29,28 @@ def register(subparsers) -> None:
     parser.add_argument("--out", metavar="PATH", help="output file (.jsonl, .csv or .parquet; overrides the spec)")
     parser.add_argument("--model", metavar="REF", help="model: a .gguf file or a local transformers directory")
     parser.add_argument("--backend", metavar="NAME", help="llamacpp (default), transformers or openai")
-    parser.add_argument("--batch-size", type=int, metavar="N", help="records generated per batch")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help="records in flight at once (decode slots; the manifest records it)")
+    parser.add_argument("--shard", metavar="K/N", type=parse_shard,
+                        help="build only the K-th of N parts of the index range (join them with `synthspec merge`)")
     parser.add_argument("--progress", choices=("auto", "on", "off"), default="auto",
                         help="progress bar (auto: only on a terminal)")
     parser.add_argument("--force", action="store_true", help="discard an existing build of this output and start over")
     parser.set_defaults(handler=run)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`K/N` with 1 <= K <= N (argparse type: a bad value is a usage error, exit 2)."""
+    import argparse
+
+    k, sep, n = text.partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise argparse.ArgumentTypeError(f"--shard takes K/N with 1 <= K <= N (e.g. 1/4), not {text!r}")
+    return shard
 
 
 def apply_overrides(spec: Spec, count: int | None, seed: int | None, model: str | None,
@@ -76,7 +93,9 @@ def run(args) -> int:
     out, fmt = output_target(spec, args.out)
     if args.batch_size is not None and args.batch_size < 1:
         raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code="B004")
-    options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force)
+    shard = getattr(args, "shard", None)
+    options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force,
+                           shard=shard)
     from synthspec.validate import make_record_check
 
     # Record-level validators run on every finished record: `drop` rejects it (it is regenerated
@@ -86,6 +105,13 @@ def run(args) -> int:
     dataset_check = DropCheck(spec)
     with open_backend(spec.model) as backend:
         result = run_build(spec, backend, options, record_check=record_check, dataset_check=dataset_check)
+    return report_build(spec, args, result, out, fmt, dataset_check, shard)
+
+
+def report_build(spec: Spec, args, result, out: Path, fmt: str, dataset_check, shard=None) -> int:
+    """Say what the build did; exit 130 on Ctrl-C, 1 when records are missing, else validate the set."""
+    from synthspec.generate.progress import drop_text
+
     tokens = f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens"
     if result.interrupted:
         print(f"interrupted: {result.written}/{result.total} records are safely in {out}.\n"
@@ -93,25 +119,30 @@ def run(args) -> int:
               + (f" --out {args.out}" if args.out else ""), file=sys.stderr)
         return 130
     kept = f" ({result.kept} kept from an earlier run)" if result.kept else ""
-    dropped = (f"; {result.dropped} dropped by dataset validators and regenerated"
+    by = drop_text(result.dropped_by).partition(" (")[2].rstrip(")")
+    dropped = (f"; {result.dropped} dropped by dataset validators and regenerated ({by})"
                if result.dropped else "")
     print(f"built {result.written}/{result.total} records{kept} → {out} in {result.seconds:.1f}s; "
           f"{result.rejected} rejected generations{dropped}; {tokens}")
     if result.failed:
-        print(f"warning: {result.failed} record(s) failed every retry or stayed dropped "
-              f"(see {result.paths.rejects}); re-run to try them again", file=sys.stderr)
+        print(f"error: {result.failed} of {result.total} record(s) missing — they failed every retry or stayed "
+              f"dropped (details in {result.paths.rejects}); re-run to try them again with fresh seeds:",
+              file=sys.stderr)
+        for index, why in list(result.missing.items())[:20]:
+            print(f"  record {index}: {why}", file=sys.stderr)
+        if len(result.missing) > 20:
+            print(f"  ... and {len(result.missing) - 20} more (all in {result.paths.manifest})", file=sys.stderr)
         return 1
+    if shard is not None:
+        print(f"shard {shard[0]}/{shard[1]} done; join the shards with: synthspec merge OUT PART.. "
+              "(the dataset validators run there, over the whole set)")
+        return 0
     return validate_build(spec, out, fmt, dataset_check.last_clean_report)
 
 
 def engine_record_check(check):
-    """The validators' record check in the engine's terms (a `fail` policy stops the build)."""
-    from synthspec.generate import Rejection
-
-    def run_check(record: dict) -> list:
-        return [Rejection(r.validator, r.message, r.field, stop=r.policy == "fail") for r in check(record)]
-
-    return run_check
+    """The validators' record check for the engine (the same `Rejection` type; a `fail` policy stops the build)."""
+    return check
 
 
 class DropCheck:
@@ -140,7 +171,7 @@ class DropCheck:
             for finding in run.errors:
                 if finding.record_index is not None:
                     verdicts.setdefault(finding.record_index, []).append(
-                        Rejection(run.name, finding.message, finding.field))
+                        Rejection(run.name, finding.message, finding.field, policy=run.policy))
         self.last_clean_report = None if verdicts else report
         return verdicts
 

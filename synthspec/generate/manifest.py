@@ -1,7 +1,8 @@
 """The build manifest (lock file): what a build is, so a re-run can tell resume from clash.
 
 `<out>.manifest.json` pins the build identity — spec hash, count, seed,
-sampling settings, backend, model hash, seed-file hash.  A re-run with the same
+every model setting, backend, model hash, the contents of the prompt template
+and the seed file, and the shard.  A re-run with the same
 identity resumes; any difference is refused (naming what changed) unless
 `--force`, because mixing records from two different builds in one file would
 silently break reproducibility.  It also carries counts, token totals (summed
@@ -20,12 +21,21 @@ from synthspec.generate.backends.base import ModelIdentity
 from synthspec.generate.cache import atomic_write_bytes, text_sha256
 from synthspec.ir.model import Spec
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 def spec_hash(spec: Spec) -> str:
-    """Content hash of what a spec asks for, minus what is pinned separately (count, seed, model, paths)."""
-    data = spec.model_dump(mode="json", exclude={"count", "seed", "model", "output", "source_file"})
+    """Content hash of what a spec asks for, minus what is pinned separately or is only a location.
+
+    Left out: count, seed and the model block (pinned on their own), the output,
+    and every path (the spec file's, the prompt template's, the seed file's) —
+    the template's and seed file's *contents* are hashed instead, so moving the
+    checkout never refuses a resume and editing a file always does.
+    """
+    data = spec.model_dump(mode="json", exclude={"count", "seed", "model", "output", "source_file",
+                                                 "prompt_template"})
+    if isinstance(data.get("seeds"), dict):
+        data["seeds"] = {k: v for k, v in data["seeds"].items() if k not in ("path", "resolved_path")}
     return text_sha256(json.dumps(_strip_spans(data), sort_keys=True))
 
 
@@ -38,9 +48,29 @@ def _strip_spans(value: Any) -> Any:
     return value
 
 
-def build_identity(spec: Spec, model: ModelIdentity, seeds_sha256: str | None) -> dict[str, Any]:
+def template_sha256(spec: Spec) -> str | None:
+    """Content hash of the spec's prompt template file (None: the built-in template, pinned by the version)."""
+    if not spec.prompt_template:
+        return None
+    path = Path(spec.prompt_template)
+    try:
+        return text_sha256(path.read_bytes())
+    except OSError:
+        return None  # lowering reports the missing template with its location
+
+
+def model_settings(spec: Spec) -> dict[str, Any]:
+    """Every setting of the model block except where the model is (its content is pinned by `model_sha256`).
+
+    Derived from the model's dump, so a setting added to `ModelSpec` (e.g.
+    `repeat_penalty`) is part of the identity without anyone listing it here.
+    """
+    return spec.model.model_dump(mode="json", exclude={"ref", "servers"})
+
+
+def build_identity(spec: Spec, model: ModelIdentity, seeds_sha256: str | None,
+                   shard: tuple[int, int] | None = None) -> dict[str, Any]:
     """Everything that decides the records; equal identity ⇒ identical records."""
-    m = spec.model
     return {
         "spec_hash": spec_hash(spec),
         "count": spec.count,
@@ -48,8 +78,10 @@ def build_identity(spec: Spec, model: ModelIdentity, seeds_sha256: str | None) -
         "backend": model.backend,
         "model": model.model_id,
         "model_sha256": model.model_sha256,
-        "sampling": {"temperature": m.temperature, "top_p": m.top_p, "top_k": m.top_k, "max_tokens": m.max_tokens},
+        "sampling": model_settings(spec),  # every model setting (the name predates repeat_penalty &c.)
+        "prompt_template_sha256": template_sha256(spec),
         "seeds_sha256": seeds_sha256,
+        "shard": f"{shard[0]}/{shard[1]}" if shard else None,
     }
 
 
@@ -72,10 +104,11 @@ class Manifest:
             ) from None
 
     def save(self, data: dict[str, Any]) -> None:
-        from synthspec.generate.journal import write_error
+        from synthspec.generate.journal import fsync_dir, write_error
 
         try:
             atomic_write_bytes(self.path, json.dumps(data, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+            fsync_dir(self.path.parent)
         except OSError as exc:
             raise write_error(self.path, exc) from None
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from synthspec.diagnostics import SynthspecError
-from synthspec.generate.journal import AppendFile, write_error
+from synthspec.generate.journal import AppendFile, fsync_dir, write_error
 
 PROVENANCE = "_provenance"
 
@@ -46,12 +46,15 @@ class DatasetWriter:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.fmt == "parquet":
                 self._write_parquet(tmp, records)
+                with open(tmp, "rb+") as handle:  # pyarrow closes without fsync: make the bytes durable first
+                    os.fsync(handle.fileno())
             else:
                 with open(tmp, "wb") as handle:
                     handle.write(self._encode(records, header=self.fmt == "csv"))
                     handle.flush()
                     os.fsync(handle.fileno())
             os.replace(tmp, self.path)
+            fsync_dir(self.path.parent)  # the rename itself survives a power cut
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise write_error(self.path, exc) from None

@@ -27,7 +27,7 @@ from synthspec.lower.grammar import (
     text_grammar,
 )
 from synthspec.lower.order import field_order, layout_order
-from synthspec.lower.plan import EDIT_OF, WORDS, FieldPlan, RecordPlan
+from synthspec.lower.plan import EditOf, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
 from synthspec.lower.sampling import sample_columns, sub_seed
 from synthspec.lower.verify import verify_record
@@ -50,7 +50,7 @@ __all__ = [
 def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPlan]:
     """Every record's sampled values, own seed and few-shot seed ids (deterministic from `spec.seed`).
 
-    `extra["constraints"]` lists the indices of the `when` blocks whose conditions
+    `constraints` lists the indices of the `when` blocks whose conditions
     hold on the sampled values alone (blocks that test generated fields are
     resolved again when their target is planned).
     """
@@ -63,7 +63,7 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
                   and all(holds(c, sampled) for c in rule.conditions)]
         plans.append(RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
                                 seed_ids=choose_shots(spec, seeds, sampled, record_seed),
-                                extra={"constraints": active} if active else {}))
+                                constraints=tuple(active)))
     return plans
 
 
@@ -98,13 +98,12 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
                seeds: Sequence[SeedExample] = ()) -> FieldPlan:
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
-    edit = record.extra.get(EDIT_OF, {}).get(name)
+    edit: EditOf | None = record.edit_of.get(name)
     if edit is not None and isinstance(spec.field(name), TextField):
-        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), str(edit["original"]),
-                               int(edit["max_edits"]), frozenset(int(i) for i in edit.get("must_change", ())),
-                               tuple(str(w) for w in edit.get("avoid", ())))
+        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), edit.original, edit.max_edits,
+                               frozenset(edit.must_change), edit.avoid)
     else:
-        lowered = lower_field(spec, name, known, record.extra.get(WORDS, {}).get(name))
+        lowered = lower_field(spec, name, known, record.words.get(name))
     prompt = render_prompt(spec, name, record, known, seeds)
     return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
                      stop=STOP, unenforced=tuple(lowered.unenforced))

@@ -160,7 +160,7 @@ def render_prompt(spec: Spec, name: str, record: RecordPlan, values: dict[str, A
                   seeds: Sequence[SeedExample]) -> str:
     """The prompt that precedes field `name` of `record` (ends with `Label:`, no trailing space)."""
     by_id = {s.id: s for s in seeds}
-    context = dict(record.extra.get("context") or {})
+    context = dict(record.context)
     if isinstance(context.get("examples"), list):  # a technique supplies its own shots
         shots = [dict(e) for e in context["examples"] if isinstance(e, dict)]
     else:

@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from synthspec.datafiles import SeedExample
+from synthspec.generate.records import Rejection  # the engine's type: one Rejection for validators and builds
 from synthspec.ir.model import Spec
 
 API_VERSION = 1
@@ -279,21 +280,6 @@ def record_id(record: dict[str, Any]) -> str | None:
     if isinstance(prov, dict) and prov.get("id") is not None:
         return str(prov["id"])
     return None
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A record-level verdict for the build engine: which validator, what policy, why.
-
-    `field` is the field of the first error finding (the engine's rejects
-    ledger records it); `findings` are all the error findings.
-    """
-
-    validator: str
-    policy: Policy
-    message: str
-    findings: tuple[Finding, ...] = ()
-    field: str | None = None
 
 
 __all__ = [

@@ -253,7 +253,7 @@ def make_record_check(
                         _diag(p.use, "V003", f"required validator {p.use.name!r} crashed: {exc}")
                     ) from exc
                 rejections.append(
-                    Rejection(p.use.name, "flag", f"validator crashed: {type(exc).__name__}: {exc}")
+                    Rejection(p.use.name, f"validator crashed: {type(exc).__name__}: {exc}", policy="flag")
                 )
                 continue
             errors = tuple(f for f in findings if f.severity is Severity.ERROR)
@@ -266,7 +266,7 @@ def make_record_check(
                         p.use, "V004", f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
                     )
                 )
-            rejections.append(Rejection(p.use.name, p.policy, message, errors, errors[0].field))
+            rejections.append(Rejection(p.use.name, message, errors[0].field, p.policy, errors))
         return [r for r in rejections if r.policy in policies]
 
     return check

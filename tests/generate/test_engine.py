@@ -153,3 +153,143 @@ def test_flat_formats_hold_the_same_records(tmp_path, mini_spec, tiny_backend, f
     for row, want in zip(rows, expected, strict=True):
         assert row["code"] == want["code"] and row["note"] == want["note"] and row["label"] == want["label"]
         assert json.loads(row["_provenance"]) == want["_provenance"]
+
+
+# ---------------------------------------------------------------- trust: lock, ledger, give-ups, exact counts
+
+LETTERS = Path(__file__).parent / "fixtures" / "letters.synth"
+
+
+@pytest.fixture(scope="module")
+def letters_spec():
+    spec = compile_spec(LETTERS).spec
+    return spec.model_copy(update={"validators": ()})  # these tests inject their own checks
+
+
+def _lines(path: Path) -> list[dict]:
+    return read_jsonl_tail_safe(path, repair=False)
+
+
+def test_two_builds_into_one_output_are_refused(tmp_path, letters_spec, tiny_backend):
+    from synthspec.generate.state import BuildLock, BuildPaths
+
+    out = tmp_path / "letters.jsonl"
+    with BuildLock(BuildPaths(out).lock):  # another build holds the output
+        with pytest.raises(SynthspecError) as info:
+            run_build(letters_spec, tiny_backend, BuildOptions(out=out, progress="off"))
+    assert "another build is writing" in info.value.render() and info.value.diagnostics[0].code == "B013"
+    assert not out.exists()
+    assert run_build(letters_spec, tiny_backend, BuildOptions(out=out, progress="off")).written == 4  # released
+
+
+def test_a_record_that_keeps_failing_is_given_up_with_fresh_seeds_and_its_tokens_counted(
+        tmp_path, letters_spec, tiny_backend):
+    from synthspec.lower import plan_records
+
+    doomed_stars = plan_records(letters_spec)[1].sampled["stars"]
+    doomed = [p.index for p in plan_records(letters_spec) if p.sampled["stars"] == doomed_stars]
+
+    def refuse_doomed(values: dict) -> list[Rejection]:
+        return [Rejection("picky", "never this one")] if values["stars"] == doomed_stars else []
+
+    out = tmp_path / "letters.jsonl"
+    options = BuildOptions(out=out, batch_size=2, progress="off")
+    result = run_build(letters_spec, tiny_backend, options, record_check=refuse_doomed)
+    assert sorted(result.missing) == doomed and result.failed == len(doomed)
+    assert result.written == 4 - len(doomed)
+    assert all("failed every try" in why and "picky: never this one" in why for why in result.missing.values())
+    journal = _lines(result.paths.journal)
+    gave_up = [e for e in journal if e.get("kind") == "gave_up"]
+    generations = options.max_regenerations + 1
+    assert sorted((e["index"], e["generation"]) for e in gave_up) == sorted(
+        (i, g) for i in doomed for g in range(generations))
+    manifest = json.loads(result.paths.manifest.read_text())
+    assert manifest["status"] == "incomplete" and sorted(map(int, manifest["missing"])) == doomed
+    assert manifest["budget"]["regenerations"] == options.max_regenerations
+    # every token counted once: the total is the sum over the journal, given-up work included
+    assert manifest["tokens"]["completion_tokens"] == sum(e.get("completion_tokens", 0) for e in journal)
+    assert sum(e["completion_tokens"] for e in gave_up) > 0
+    ledger = _lines(result.paths.rejects)
+    rounds = options.max_record_attempts * generations
+    picky = [r for r in ledger if r["validator"] == "picky"]
+    assert sorted((r["index"], r["round"]) for r in picky) == sorted((i, n) for i in doomed for n in range(rounds))
+    first_seeds = {json.dumps(r["raw"]) + str(r["round"]) for r in picky}
+
+    # re-running tries the missing records again with fresh seeds: later rounds, nothing ledgered twice
+    again = run_build(letters_spec, tiny_backend, options, record_check=refuse_doomed)
+    assert again.kept == 4 - len(doomed) and sorted(again.missing) == doomed
+    ledger = _lines(result.paths.rejects)
+    later = [r for r in ledger if r["validator"] == "picky" and r["round"] >= rounds]
+    assert sorted((r["index"], r["round"]) for r in later) == sorted(
+        (i, n) for i in doomed for n in range(rounds, 2 * rounds))
+    assert len({r["key"] for r in ledger}) == len(ledger)
+    assert not first_seeds & {json.dumps(r["raw"]) + str(r["round"]) for r in later}
+
+
+def test_exact_count_a_fresh_generation_replaces_a_given_up_one(tmp_path, letters_spec, tiny_backend):
+    calls = {"n": 0}
+    rounds = BuildOptions(out=tmp_path).max_record_attempts
+
+    def refuse_first_generation_of_record_0(values: dict) -> list[Rejection]:
+        calls["n"] += 1  # batch size 1: record 0's first generation makes the first `rounds` calls
+        return [Rejection("first-generation", "refused")] if calls["n"] <= rounds else []
+
+    result = run_build(letters_spec, tiny_backend, BuildOptions(out=tmp_path / "l.jsonl", batch_size=1,
+                                                                progress="off"),
+                       record_check=refuse_first_generation_of_record_0)
+    assert (result.written, result.failed, result.missing) == (4, 0, {})
+    records = _jsonl(result.paths.out)
+    assert records[0]["_provenance"]["round"] == rounds  # the next generation's first round: fresh seeds
+    assert json.loads(result.paths.manifest.read_text())["given_up"] == 1
+
+
+def test_resume_after_a_crash_does_not_ledger_the_same_rejections_again(tmp_path, letters_spec, tiny_backend):
+    def refuse_a_and_b(values: dict) -> list[Rejection]:
+        return [Rejection("no-ab", "A and B are refused")] if values["letter"] in ("A", "B") else []
+
+    whole = tmp_path / "whole.jsonl"
+    done = run_build(letters_spec, tiny_backend, BuildOptions(out=whole, batch_size=2, progress="off"),
+                     record_check=refuse_a_and_b)
+    ledger = _lines(done.paths.rejects)
+    assert ledger, "this seed must produce rejections for the test to mean anything"
+    cut = tmp_path / "cut.jsonl"
+    for suffix in ("", ".journal.jsonl", ".rejects.jsonl", ".manifest.json"):
+        cut.with_name(cut.name + suffix).write_bytes(whole.with_name(whole.name + suffix).read_bytes())
+    journal = cut.with_name(cut.name + ".journal.jsonl")
+    lines = journal.read_bytes().splitlines(keepends=True)
+    records = [i for i, line in enumerate(lines) if b'"kind": "record"' in line]
+    journal.write_bytes(b"".join(lines[: records[1] + 1]) + lines[records[1] + 1][:9])  # killed mid-write
+    resumed = run_build(letters_spec, tiny_backend, BuildOptions(out=cut, batch_size=2, progress="off"),
+                        record_check=refuse_a_and_b)
+    assert resumed.kept == 2 and resumed.written == 4
+    assert _jsonl(cut) == _jsonl(whole)
+    assert _lines(resumed.paths.rejects) == ledger  # the same rejections, each once
+
+
+def test_a_backend_error_is_a_ledgered_rejection_not_an_abort(tmp_path, letters_spec, tiny_backend):
+    """A backend that fails some requests (as a server's 4xx does) costs retries, never the build."""
+    from synthspec.generate.backends.base import Backend, GenResult
+
+    class Flaky(Backend):
+        name = "flaky"
+        preferred_batch = 2
+
+        def __init__(self) -> None:
+            self.calls = 0
+
+        @property
+        def identity(self):
+            return tiny_backend.identity
+
+        def generate(self, requests):
+            results = tiny_backend.generate(requests)
+            out = []
+            for result in results:
+                self.calls += 1
+                out.append(GenResult("", 0, 0, False, error="HTTP 400: bad grammar") if self.calls % 2 else result)
+            return out
+
+    result = run_build(letters_spec, Flaky(), BuildOptions(out=tmp_path / "l.jsonl", progress="off"))
+    assert result.written == 4 and result.failed == 0
+    errors = [r for r in _lines(result.paths.rejects) if r["validator"] == "backend"]
+    assert errors and all("HTTP 400: bad grammar" in r["reason"] and r["stage"] == "field" for r in errors)

@@ -7,6 +7,9 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+from synthspec.diagnostics import SynthspecError
 from synthspec.generate.journal import AppendFile, read_jsonl_tail_safe
 
 
@@ -22,9 +25,19 @@ def test_torn_last_line_is_truncated(tmp_path):
     assert [r["index"] for r in read_jsonl_tail_safe(path)] == [0, 1, 2]
 
 
-def test_corrupt_line_cuts_the_rest(tmp_path):
+def test_damage_before_a_good_line_is_an_error_not_a_silent_cut(tmp_path):
     path = tmp_path / "j.jsonl"
-    path.write_bytes(b'{"index": 0}\n{"index": \x00garbage\n{"index": 2}\n')
+    data = b'{"index": 0}\n{"index": \x00garbage\n{"index": 2}\n'
+    path.write_bytes(data)
+    with pytest.raises(SynthspecError) as info:
+        read_jsonl_tail_safe(path)
+    assert info.value.diagnostics[0].code == "B012" and "line 2" in info.value.render()
+    assert path.read_bytes() == data  # nothing after the damage was thrown away
+
+
+def test_an_unreadable_last_line_is_a_torn_write_and_is_cut(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b'{"index": 0}\n{"index": 1, "re\x00\x00\n')  # a torn write padded with NULs
     assert read_jsonl_tail_safe(path) == [{"index": 0}]
     assert path.read_bytes() == b'{"index": 0}\n'
 

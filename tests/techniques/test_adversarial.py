@@ -42,10 +42,10 @@ def test_records_anchor_on_the_hardest_seeds() -> None:
     assert 0.0 < technique.report["target_accuracy"] < 1.0
     by_id = {s.id: s for s in seeds}
     for plan in plans:
-        anchor = by_id[plan.extra["source_id"]]
-        assert plan.extra["source_id"] in anchors
+        anchor = by_id[plan.source_id]
+        assert plan.source_id in anchors
         assert plan.sampled["intent"] == anchor.values["intent"]
-        assert plan.extra["context"]["near"]["text"] == anchor.values["text"]
+        assert plan.context["near"]["text"] == anchor.values["text"]
         assert plan.seed_ids[0] == anchor.id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from synthspec.diagnostics import SynthspecError
-from synthspec.generate.techniques import FIXED, get_technique
+from synthspec.generate.techniques import get_technique
 from tests.techniques.helpers import plain_plans, spec_and_seeds
 
 FLIP = {"negative": "positive", "positive": "negative"}
@@ -25,9 +25,9 @@ def test_pairs_copy_kept_fields_and_flip_the_axis() -> None:
     by_id = {s.id: s for s in seeds}
     assert [p.index for p in plans] == list(range(12))
     for original, flipped in zip(plans[0::2], plans[1::2], strict=True):
-        assert original.extra["pair_id"] == flipped.extra["pair_id"]
-        assert (original.extra["role"], flipped.extra["role"]) == ("original", "counterfactual")
-        seed = by_id[original.extra["source_id"]]
+        assert original.pair_id == flipped.pair_id
+        assert (original.role, flipped.role) == ("original", "counterfactual")
+        seed = by_id[original.source_id]
         # the original is the real seed, copied rather than decoded
         assert technique.fixed(original) == {"text": seed.values["text"]}
         assert original.sampled["sentiment"] == seed.values["sentiment"]
@@ -38,7 +38,7 @@ def test_pairs_copy_kept_fields_and_flip_the_axis() -> None:
         context = technique.prompt_context(flipped, {})
         assert context["original"]["text"] == seed.values["text"]
         assert (context["from"], context["to"]) == (original.sampled["sentiment"], flipped.sampled["sentiment"])
-    assert len({p.extra["source_id"] for p in plans[0::2]}) == 6  # different seeds per pair
+    assert len({p.source_id for p in plans[0::2]}) == 6  # different seeds per pair
 
 
 def test_accept_checks_the_pair_contract() -> None:
@@ -46,20 +46,20 @@ def test_accept_checks_the_pair_contract() -> None:
     original, flipped = plans[0], plans[1]
     good = {**flipped.sampled, "text": "A different review written for the flipped label."}
     assert technique.accept(flipped, good) == []
-    assert technique.accept(original, {**original.sampled, **original.extra[FIXED]}) == []
+    assert technique.accept(original, {**original.sampled, **original.fixed}) == []
     not_flipped = {**good, "sentiment": original.sampled["sentiment"]}
     assert any("did not flip" in m for m in technique.accept(flipped, not_flipped))
     other_genre = next(g for g in ("drama", "comedy") if g != good["genre"])
     assert any("kept field genre" in m for m in technique.accept(flipped, {**good, "genre": other_genre}))
-    copied = {**good, "text": original.extra[FIXED]["text"]}
+    copied = {**good, "text": original.fixed["text"]}
     assert any("original's words" in m for m in technique.accept(flipped, copied))
-    respaced = {**good, "text": "  " + original.extra[FIXED]["text"].upper().replace(" ", "  ")}
+    respaced = {**good, "text": "  " + original.fixed["text"].upper().replace(" ", "  ")}
     assert any("original's words" in m for m in technique.accept(flipped, respaced))
 
 
 def test_pairs_are_reproducible() -> None:
-    first = [(p.sampled, p.extra) for p in _pairs()[3]]
-    again = [(p.sampled, p.extra) for p in _pairs()[3]]
+    first = [(p.sampled, p.fixed, p.edit_of, p.context, p.pair_id, p.role, p.source_id) for p in _pairs()[3]]
+    again = [(p.sampled, p.fixed, p.edit_of, p.context, p.pair_id, p.role, p.source_id) for p in _pairs()[3]]
     assert first == again
 
 
@@ -76,7 +76,7 @@ def test_originals_respect_the_text_length_limits() -> None:
     tight = text_field.model_copy(update={"words": text_field.words.model_copy(update={"min": 40, "max": 60})})
     spec = spec.model_copy(update={"fields": tuple(tight if f.name == "text" else f for f in spec.fields)})
     plans = get_technique(spec, seeds).plan(plain_plans(spec))
-    lengths = [len(p.extra[FIXED]["text"].split()) for p in plans[0::2]]
+    lengths = [len(p.fixed["text"].split()) for p in plans[0::2]]
     assert all(40 <= n <= 60 for n in lengths)
     assert any(not 40 <= len(s.values["text"].split()) <= 60 for s in seeds)  # the filter did something
 
@@ -84,20 +84,19 @@ def test_originals_respect_the_text_length_limits() -> None:
 def test_the_counterfactual_text_is_decoded_as_a_bounded_edit_of_the_original() -> None:
     from synthspec.generate.grammars import accepts
     from synthspec.lower import plan_field
-    from synthspec.lower.plan import EDIT_OF
 
     spec, seeds, technique, plans = _pairs(4)
     original, flipped = plans[0], plans[1]
-    assert EDIT_OF not in original.extra  # the original is copied, not decoded
-    edit = flipped.extra[EDIT_OF]["text"]
-    words = original.extra[FIXED]["text"].split()
-    assert edit["original"] == original.extra[FIXED]["text"]
-    k, must, avoid = edit["max_edits"], set(edit["must_change"]), set(edit["avoid"])
+    assert not original.edit_of  # the original is copied, not decoded
+    edit = flipped.edit_of["text"]
+    words = original.fixed["text"].split()
+    assert edit.original == original.fixed["text"]
+    k, must, avoid = edit.max_edits, set(edit.must_change), set(edit.avoid)
     assert k == max(1, min(12, round(0.15 * len(words))))
     # the old label's words, measured on the other seeds, must go: here the review's "great"s
     assert original.sampled["sentiment"] == "positive" and "great" in avoid and "bad" not in avoid
     assert must and all(words[i].strip(".,!").lower() in avoid for i in must) and len(must) <= k
-    grammar = plan_field(spec, "text", flipped, {**flipped.sampled, **flipped.extra[FIXED]}, seeds).grammar
+    grammar = plan_field(spec, "text", flipped, {**flipped.sampled, **flipped.fixed}, seeds).grammar
 
     def text(ws: list[str]) -> str:
         return " " + " ".join(w for w in ws if w is not None) + "\n"
@@ -118,18 +117,16 @@ def test_the_counterfactual_text_is_decoded_as_a_bounded_edit_of_the_original() 
     assert not accepts(grammar, text(["dull.I'mnotsure" if i == swap else w for i, w in enumerate(base)]))
     assert not accepts(grammar, text(["greatcharacters" if i == swap else w for i, w in enumerate(base)]))
     # a "replacement" may spell the original word again, so an unchanged text is refused after decoding
-    unchanged = {**flipped.sampled, **flipped.extra[FIXED], "text": " ".join(words)}
+    unchanged = {**flipped.sampled, **flipped.fixed, "text": " ".join(words)}
     assert any("original's words" in m for m in technique.accept(flipped, unchanged))
 
 
 def test_edits_zero_regenerates_free_text() -> None:
-    from synthspec.lower.plan import EDIT_OF
-
     spec, seeds = spec_and_seeds("imdb_counterfactual", count=4)
     params = {**spec.technique.params, "edits": 0}
     spec = spec.model_copy(update={"technique": spec.technique.model_copy(update={"params": params})})
     plans = get_technique(spec, seeds).plan(plain_plans(spec))
-    assert all(EDIT_OF not in p.extra for p in plans)
+    assert all(not p.edit_of for p in plans)
     with pytest.raises(SynthspecError, match="edits is a fraction"):
         bad = spec.model_copy(update={"technique": spec.technique.model_copy(update={"params": {"edits": 2}})})
         get_technique(bad, seeds)

@@ -9,7 +9,6 @@ import pytest
 from synthspec.generate.techniques import get_technique
 from synthspec.generate.techniques.paraphrase import builtin_demonstrations
 from synthspec.lower import plan_field
-from synthspec.lower.plan import WORDS
 from tests.techniques.helpers import plain_plans, spec_and_seeds
 
 
@@ -22,13 +21,13 @@ def test_per_seed_records_share_their_source() -> None:
     spec, seeds = spec_and_seeds("paraphrase_dolly", count=9)
     spec = _with(spec, per_seed=3)
     plans = get_technique(spec, seeds).plan(plain_plans(spec))
-    sources = [p.extra["source_id"] for p in plans]
+    sources = [p.source_id for p in plans]
     assert sources[0:3] == [sources[0]] * 3 and sources[3:6] == [sources[3]] * 3
     assert len(set(sources)) == 3
     by_id = {s.id: s for s in seeds}
     for plan in plans:
-        source = by_id[plan.extra["source_id"]]
-        assert plan.extra["context"]["source"] == {"question": source.values["question"],
+        source = by_id[plan.source_id]
+        assert plan.context["source"] == {"question": source.values["question"],
                                                    "answer": source.values["answer"]}
         assert plan.seed_ids == (source.id,)
 
@@ -37,7 +36,7 @@ def test_verbatim_copy_is_refused_for_overlap() -> None:
     spec, seeds = spec_and_seeds("paraphrase_dolly")
     technique = get_technique(spec, seeds)
     plan = technique.plan(plain_plans(spec))[0]
-    source = plan.extra["context"]["source"]
+    source = plan.context["source"]
     for name, text in source.items():
         problems = technique.accept_field(plan, name, text, {})
         assert len(problems) == 1 and "copies too many words" in problems[0]
@@ -51,10 +50,10 @@ def test_prompt_shows_worked_rewrites_of_the_field_and_never_the_source_as_an_ex
 
     def prompt(plan, name, values):
         context = technique.prompt_context(plan, values)
-        return plan_field(spec, name, dataclasses.replace(plan, extra={**plan.extra, "context": context}),
+        return plan_field(spec, name, dataclasses.replace(plan, context=context),
                           values, seeds).prompt
 
-    source = by_id[plans[0].extra["source_id"]].values
+    source = by_id[plans[0].source_id].values
     first = prompt(plans[0], "question", {})
     builtin_originals = {a for a, _ in builtin_demonstrations()}
     shown = [line.removeprefix("Original question: ") for line in first.splitlines()
@@ -66,7 +65,7 @@ def test_prompt_shows_worked_rewrites_of_the_field_and_never_the_source_as_an_ex
     # once rewrites are accepted they are the demonstrations (never a rewrite of the record's own source)
     technique.on_accept(plans[1], {"question": "Which book suits a long flight?", "answer": "A thick novel."})
     later = prompt(plans[2], "answer", {"question": "x"})
-    assert "Original answer: " + " ".join(by_id[plans[1].extra["source_id"]].values["answer"].split()) in later
+    assert "Original answer: " + " ".join(by_id[plans[1].source_id].values["answer"].split()) in later
     assert "Answer: A thick novel." in later and later.endswith("Answer:")
     own = prompt(plans[1], "answer", {"question": "x"})
     assert "A thick novel." not in own
@@ -76,8 +75,8 @@ def test_rewrites_keep_their_source_length() -> None:
     spec, seeds = spec_and_seeds("paraphrase_dolly", count=4)
     technique = get_technique(spec, seeds)
     for plan in technique.plan(plain_plans(spec)):
-        source = plan.extra["context"]["source"]
-        for name, (low, high) in plan.extra[WORDS].items():
+        source = plan.context["source"]
+        for name, (low, high) in plan.words.items():
             n = len(source[name].split())
             assert low <= n <= high and high <= 1.5 * n + 1 and low >= 0.5 * n - 1
             grammar = plan_field(spec, name, plan, {}, seeds).grammar
@@ -93,7 +92,7 @@ def test_rewrites_keep_their_source_length() -> None:
 def test_meaning_floor_uses_real_embeddings() -> None:
     spec, seeds = spec_and_seeds("paraphrase_dolly", count=120)  # every seed gets a record
     technique = get_technique(spec, seeds)
-    plan = next(p for p in technique.plan(plain_plans(spec)) if p.extra["source_id"] == "0")
+    plan = next(p for p in technique.plan(plain_plans(spec)) if p.source_id == "0")
     # source: "Why can camels survive for long without water?"
     good = {"question": "How are camels able to go for extended periods with nothing to drink?",
             "answer": "The fat stored in a camel's hump gives it energy and hydration over many days."}

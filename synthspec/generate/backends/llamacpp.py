@@ -160,6 +160,8 @@ class LlamaCppBackend(Backend):
 
     name = "llamacpp"
     preferred_batch = 8
+    #: a result depends only on its own request (sequential decoding): the scheduler needs no window barrier
+    batch_invariant = True
 
     def __init__(self, ref: str | None = None, *, n_ctx: int = DEFAULT_CONTEXT, threads: int | None = None) -> None:
         try:

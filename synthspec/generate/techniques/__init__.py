@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from synthspec.datafiles import SeedExample
 from synthspec.generate.techniques.adversarial import Adversarial
-from synthspec.generate.techniques.base import CONTEXT, FIXED, Technique
+from synthspec.generate.techniques.base import Technique
 from synthspec.generate.techniques.counterfactual import Counterfactual
 from synthspec.generate.techniques.gap_filling import GapFilling
 from synthspec.generate.techniques.paraphrase import Paraphrase
@@ -32,4 +32,4 @@ def get_technique(spec: Spec, seeds: Sequence[SeedExample] = ()) -> Technique:
     return TECHNIQUES[spec.technique.name](spec, seeds)
 
 
-__all__ = ["CONTEXT", "FIXED", "TECHNIQUES", "Technique", "get_technique"]
+__all__ = ["TECHNIQUES", "Technique", "get_technique"]

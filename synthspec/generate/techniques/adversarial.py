@@ -21,7 +21,6 @@ from dataclasses import replace
 from typing import Any
 
 from synthspec.generate.techniques.base import (
-    CONTEXT,
     Technique,
     as_sampled,
     block,
@@ -152,5 +151,5 @@ class Adversarial(Technique):
                 + "\n---\n".join(block({self.label: s.values[self.label], self.text: s.values[self.text]})
                                    for s in near))
             out.append(replace(plan, sampled=sampled, seed_ids=(seed.id, *(o.id for o in others)),
-                               extra={**plan.extra, "source_id": seed.id, CONTEXT: context}))
+                               source_id=seed.id, context=context))
         return out

@@ -29,11 +29,6 @@ from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec
 from synthspec.lower.plan import RecordPlan
 
-FIXED = "fixed"          # RecordPlan.extra key: {field: value} the engine copies instead of decoding
-CONTEXT = "context"      # RecordPlan.extra key: {name: value} extra prompt variables known at plan time
-# Every context carries "technique" and "prompt": a ready-made text block the prompt renderer can insert
-# verbatim (lowering sits before generation and cannot import the technique modules).
-
 
 def technique_error(spec: Spec, message: str, hint: str | None = None, code: str = "T001") -> SynthspecError:
     """A user-facing error pointing at the spec's `technique` line."""
@@ -55,6 +50,11 @@ class Technique:
     """The plain technique: changes nothing.  Subclasses override what they need."""
 
     name = "plain"
+    #: True when a record's prompt or acceptance depends on the records kept before it (a growing pool).
+    #: The scheduler then runs such a technique in index-aligned windows of `batch size` records, each
+    #: window committed whole in index order, so the same batch size gives the same records and a
+    #: resumed build matches an uninterrupted one; `--shard` refuses it (a shard cannot see the others).
+    cross_record = False
 
     def __init__(self, spec: Spec, seeds: Sequence[SeedExample] = ()) -> None:
         self.spec = spec
@@ -68,11 +68,11 @@ class Technique:
 
     def fixed(self, plan: RecordPlan) -> dict[str, Any]:
         """Generated-field values this record already has; the engine must not decode them."""
-        return dict(plan.extra.get(FIXED, {}))
+        return dict(plan.fixed)
 
     def prompt_context(self, plan: RecordPlan, values: dict[str, Any]) -> dict[str, Any]:
         """Extra prompt variables for this record, given the values decoded so far."""
-        return dict(plan.extra.get(CONTEXT, {}))
+        return dict(plan.context)
 
     # How often one field may be decoded before the record is given up for this round; a technique
     # whose `accept_field` refuses often asks for more than the engine's default.
@@ -92,11 +92,6 @@ class Technique:
     def _param(self, key: str, default: Any) -> Any:
         value = self.params.get(key, default)
         return default if value is None else value
-
-
-def seed_rows_for(seeds: Sequence[SeedExample], field: str) -> list[SeedExample]:
-    """Seeds with a non-empty value for `field` (a blank cell is not an example)."""
-    return [s for s in seeds if s.values.get(field) not in (None, "")]
 
 
 def as_sampled(spec: Spec, name: str, raw: Any, fallback: Any) -> Any:

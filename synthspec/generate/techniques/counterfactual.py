@@ -29,8 +29,6 @@ from dataclasses import replace
 from typing import Any
 
 from synthspec.generate.techniques.base import (
-    CONTEXT,
-    FIXED,
     Technique,
     as_sampled,
     block,
@@ -39,7 +37,7 @@ from synthspec.generate.techniques.base import (
 )
 from synthspec.generate.techniques.overlap import tokens
 from synthspec.ir.model import CounterfactualAxis
-from synthspec.lower.plan import EDIT_OF, RecordPlan
+from synthspec.lower.plan import EditOf, RecordPlan
 
 MAX_EDITS = 12  # beyond this the edit grammar's matcher slows down (every change multiplies its states)
 _WORD = re.compile(r"[a-z']+")
@@ -143,8 +141,8 @@ class Counterfactual(Technique):
         fixed = {g: seed.values[g] for g in self.generated if seed.values.get(g) not in (None, "")}
         old, new = str(sampled[axis.field]), axis.mapping[str(sampled[axis.field])]
         pair_id = f"pair-{p}"
-        original = replace(first, sampled=sampled, seed_ids=(seed.id,), extra={
-            **first.extra, "pair_id": pair_id, "role": "original", "source_id": seed.id, FIXED: fixed})
+        original = replace(first, sampled=sampled, seed_ids=(seed.id,), pair_id=pair_id, role="original",
+                           source_id=seed.id, fixed=fixed)
         flipped_sampled = {**sampled, axis.field: new}
         for name in axis.regenerate:
             if name in self.sampled:  # a sampled field to regenerate takes the second plan's own draw
@@ -156,7 +154,7 @@ class Counterfactual(Technique):
                    "prompt": (f"Here is an original example with {axis.field} = {old}:\n{block(known)}\n"
                               f"Write its counterfactual: the same example with {axis.field} = {new}. Change only "
                               f"what must change for that; keep everything else as close as possible.")}
-        edit_of = {}
+        edit_of: dict[str, EditOf] = {}
         if self.edits > 0:
             for name in axis.regenerate:
                 if name in fixed and self.spec.field(name).kind == "text":
@@ -165,11 +163,11 @@ class Counterfactual(Technique):
                     markers = self._markers(axis, name, seed.id).get(old, {})
                     marked = sorted((i for i, w in enumerate(words) if _bare(w) in markers),
                                     key=lambda i: -markers[_bare(words[i])])[:k]
-                    edit_of[name] = {"original": str(fixed[name]), "max_edits": k, "must_change": sorted(marked),
-                                     "avoid": sorted(markers)}  # a replacement never says the old label
-        flipped = replace(second, sampled=flipped_sampled, seed_ids=(seed.id,), extra={
-            **second.extra, "pair_id": pair_id, "role": "counterfactual", "source_id": seed.id,
-            FIXED: flipped_fixed, CONTEXT: context, **({EDIT_OF: edit_of} if edit_of else {})})
+                    edit_of[name] = EditOf(str(fixed[name]), k, tuple(sorted(marked)),
+                                           tuple(sorted(markers)))  # a replacement never says the old label
+        flipped = replace(second, sampled=flipped_sampled, seed_ids=(seed.id,), pair_id=pair_id,
+                          role="counterfactual", source_id=seed.id, fixed=flipped_fixed, context=context,
+                          edit_of=edit_of)
         self._pairs[second.index] = {"axis": axis, "original": known, "to": new}
         return original, flipped
 

@@ -119,8 +119,7 @@ class GapFilling(Technique):
             if shots and pool:
                 rng = stable_rng(self.spec, "gap_filling", "shots", plan.index)
                 seed_ids = tuple(rng.sample(pool, min(shots, len(pool))))
-            out.append(replace(plan, sampled=sampled, seed_ids=seed_ids,
-                               extra={**plan.extra, "gap_label": label}))
+            out.append(replace(plan, sampled=sampled, seed_ids=seed_ids))
         after = Counter(self.counts)
         after.update(added)
         target = self.target_distribution()

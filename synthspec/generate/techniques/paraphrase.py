@@ -30,7 +30,6 @@ from typing import Any
 import numpy as np
 
 from synthspec.generate.techniques.base import (
-    CONTEXT,
     Technique,
     as_sampled,
     block,
@@ -38,7 +37,7 @@ from synthspec.generate.techniques.base import (
     technique_error,
 )
 from synthspec.generate.techniques.overlap import rouge_l
-from synthspec.lower.plan import WORDS, RecordPlan
+from synthspec.lower.plan import RecordPlan
 
 DEMOS = Path(__file__).with_name("paraphrase_demos.json")
 
@@ -68,6 +67,7 @@ class Paraphrase(Technique):
     """One record per (seed, copy); accepted only if similar in meaning and different in words."""
 
     name = "paraphrase"
+    cross_record = True  # accepted rewrites become the demonstrations of later prompts
 
     def __init__(self, spec, seeds=(), embedder: Embedder | None = None) -> None:
         super().__init__(spec, seeds)
@@ -111,7 +111,7 @@ class Paraphrase(Technique):
                                  "phrasing.\n" + block(text)}
             words = {f: word_span(v, self.length) for f, v in text.items()}
             out.append(replace(plan, sampled=sampled, seed_ids=(source.id,),
-                               extra={**plan.extra, "source_id": source.id, CONTEXT: context, WORDS: words}))
+                               source_id=source.id, context=context, words=words))
         return out
 
     def prompt_context(self, plan: RecordPlan, values: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +139,7 @@ class Paraphrase(Technique):
         return {**context, "source": {target: source[target]}, "demonstrations": demos, "rewrite": True}
 
     def on_accept(self, plan: RecordPlan | None, values: dict[str, Any]) -> None:
-        source = self._by_id.get(str((plan.extra if plan else {}).get("source_id")))
+        source = self._by_id.get(str(plan.source_id)) if plan else None
         if source is None:
             return
         original = {f: source.values[f] for f in self.text_fields if source.values.get(f) not in (None, "")}
@@ -150,7 +150,7 @@ class Paraphrase(Technique):
 
     def accept_field(self, plan: RecordPlan, name: str, value: Any, values: dict[str, Any]) -> list[str]:
         """A rewrite of text field `name` must change the words (ROUGE-L) and keep the meaning (cosine)."""
-        source = self._by_id.get(str(plan.extra.get("source_id")))
+        source = self._by_id.get(str(plan.source_id))
         if source is None or name not in self.text_fields:
             return []
         original = source.values.get(name)

@@ -26,6 +26,7 @@ class SelfInstruct(Technique):
     """Rotating few-shot context from seeds + kept records; ROUGE-L novelty filter."""
 
     name = "self_instruct"
+    cross_record = True  # the novelty pool and the few-shot pool grow with every kept record
 
     def __init__(self, spec, seeds=()) -> None:
         super().__init__(spec, seeds)
