@@ -18,6 +18,7 @@ processes; `ray=...` uses Ray Data actors (see `ray_runner`).
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -196,17 +197,19 @@ def validate_file(
     entries = tuple(Entry(p.use.name, p.plugin.cls, p.params) for p in planned if p.plugin is not None)
     workers = workers or default_workers()
     job = Job(spec, tuple(seeds), entries, cache, torch_threads=max(1, (os.cpu_count() or 1) // workers))
-    chunks = list(plan_chunks(path, target_bytes)) if ray_address is None and workers > 1 else None
+    planned_chunks = plan_chunks(path, target_bytes)
+    head = list(itertools.islice(planned_chunks, 2))  # a one-chunk file is not worth starting processes for
+    chunks = itertools.chain(head, planned_chunks)
     if ray_address is not None:
         from synthspec.validate.ray_runner import run_on_ray
 
-        results = run_on_ray(job, plan_chunks(path, target_bytes), ray_address, workers)
+        results = run_on_ray(job, chunks, ray_address, workers)
         executor_name = f"ray ({workers} actors)"
-    elif chunks is not None and len(chunks) > 1:
+    elif workers > 1 and len(head) > 1:
         results = run_in_processes(job, chunks, workers)
         executor_name = f"{workers} processes"
     else:
-        results = run_in_process(job, chunks if chunks is not None else plan_chunks(path, target_bytes))
+        results = run_in_process(job, chunks)
         executor_name = "1 process"
     return drive(spec, planned, job, results, registry, executor_name)
 
