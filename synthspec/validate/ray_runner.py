@@ -75,7 +75,7 @@ def run_on_ray(job: Job, chunks: Iterable[Chunk], address: str, workers: int) ->
             _RayWorker,
             fn_constructor_args=(pickle.dumps(job, protocol=5),),
             batch_size=1,
-            concurrency=workers,
+            compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=1,
         )
         for row in results.iter_rows():
