@@ -180,3 +180,26 @@ def test_a_crashing_two_phase_plugin_does_not_lose_the_other_results(banking_spe
     report = validate_file(spec, path, workers=1, registry=with_plugins(Crashing), cache_dir=None)
     assert report.run("shortest").status == "crashed" and "boom" in report.run("shortest").error
     assert report.run("schema").status in ("ok", "triggered")
+
+
+def test_banded_near_duplicates_and_batched_reference_matching_equal_the_whole_array_versions(tmp_path) -> None:
+    import numpy as np
+
+    from synthspec.validate import minhash
+
+    texts = [r["text"] for r in make_records(6000, seed=9)]
+    sig = minhash.signatures(texts)
+    whole = minhash.near_duplicates(sig, 0.8)
+    np.save(tmp_path / "sig.npy", sig)
+    other, sim = minhash.near_duplicates_banded(np.load(tmp_path / "sig.npy", mmap_mode="r"), 0.8)
+    assert len(whole) > 1000
+    assert {i: (int(other[i]), float(sim[i])) for i in np.flatnonzero(other >= 0)} == {
+        i: (m.other, m.similarity) for i, m in whole.items()
+    }
+    reference, query = sig[:1500], sig[1500:]
+    full = minhash.best_matches(reference, query, 0.8)
+    pieces = {}
+    for start in range(0, len(query), 777):
+        for i, m in minhash.best_matches(reference, query[start : start + 777], 0.8).items():
+            pieces[start + i] = (m.other, m.similarity)
+    assert len(full) > 500 and pieces == {i: (m.other, m.similarity) for i, m in full.items()}
