@@ -103,9 +103,17 @@ def approximate_earlier(
     ef: int = 64,
     m: int = 16,
     threads: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """As `exact_earlier`, with the search among earlier blocks done on an HNSW graph."""
+    """As `exact_earlier`, with the search among earlier blocks done on an HNSW graph.
+
+    `timings`, when given, accumulates seconds spent in "build" (adding to the
+    graph), "query" (graph search) and "block" (the exact within-block search).
+    """
     import os
+    import time
+
+    clock = timings if timings is not None else {}
 
     n, dim = vectors.shape
     index = BACKENDS[backend](dim, n, ef, m, threads or os.cpu_count() or 1)
@@ -114,17 +122,23 @@ def approximate_earlier(
     for start in range(0, n, block):
         stop = min(start + block, n)
         q = np.ascontiguousarray(vectors[start:stop], dtype=np.float32)
+        t0 = time.perf_counter()
         inner, inner_sim = _within_block(q)
         bi = np.where(inner >= 0, inner + start, -1)
         bs = inner_sim
+        t1 = time.perf_counter()
         if index.size:
             labels, sims = index.query(q)
             take = (sims > bs) | ((sims == bs) & (labels < bi)) | (bi < 0)
             bi = np.where(take, labels, bi)
             bs = np.where(take, sims, bs)
+        t2 = time.perf_counter()
         best_idx[start:stop] = bi
         best_sim[start:stop] = bs
         index.add(q, start)
+        t3 = time.perf_counter()
+        for key, sec in (("block", t1 - t0), ("query", t2 - t1), ("build", t3 - t2)):
+            clock[key] = clock.get(key, 0.0) + sec
     return best_idx, best_sim
 
 
