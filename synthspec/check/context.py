@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from synthspec.diagnostics import Diagnostic, Severity
+from synthspec.ir.params import BACKENDS as BACKENDS  # re-exported: the one list lives in ir/params.py
+from synthspec.ir.params import DIALECTS as DIALECTS
+from synthspec.ir.params import TECHNIQUES as TECHNIQUES
 from synthspec.parse import ast
 
 BUILTIN_CLASSES = {"pii": "class", "profanity": "list"}
-TECHNIQUES = ("plain", "self_instruct", "paraphrase", "counterfactual", "adversarial", "gap_filling")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 SEED_FORMATS = ("jsonl", "csv", "tsv")
-BACKENDS = ("llamacpp", "transformers", "openai")
 
 
 @dataclass
@@ -36,6 +37,8 @@ class CheckContext:
     sources: dict[str, str]
     imported: list[ast.SpecFile] = field(default_factory=list)
     validators: Mapping[str, Any] | None = None
+    # validator name -> why its plugin failed to load (so a spec naming it hears that, not "not installed")
+    validator_failures: Mapping[str, str] | None = None
     dataset_name: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     dataset: ast.Dataset | None = None

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from synthspec.check.context import BUILTIN_CLASSES, CheckContext, did_you_mean
 from synthspec.check.regexes import regex_width
 from synthspec.parse import ast
+
+# Limits past which a spec cannot build (an int64 column, a float that keeps its places, a token budget a model
+# can hold, a grammar llguidance can compile); they are errors at the place they are written, not failures later.
+MAX_INTEGER = 2**63 - 1
+MAX_DECIMAL = 1e15
+MAX_PLACES = 12
+MAX_WORDS = 10_000
+MAX_CHARS = 100_000
+MAX_PATTERN_CHARS = 10_000
+# The word limit of a text with no `words` or `chars` (lowering's DEFAULT_MAX_WORDS, stated here for C038).
+DEFAULT_TEXT_WORDS = 200
+# Jinja names that a derived field has no use for and that could build huge strings (`lipsum(10**6)`) or reach
+# the template object itself.
+UNSAFE_TEMPLATE_NAMES = {"lipsum", "self"}
 
 
 def _check_range(ctx: CheckContext, rng: ast.Range, what: str, minimum: float | None = None, whole: bool = False) -> None:
@@ -24,6 +40,42 @@ def _check_range(ctx: CheckContext, rng: ast.Range, what: str, minimum: float | 
         ctx.report("C022", f"{what} cannot be below {minimum:g}", rng.pos)
 
 
+def _check_magnitude(ctx: CheckContext, rng: ast.Range, limit: float, what: str, said: str) -> bool:
+    """Bounds a column can hold; False (after reporting) when one is too large."""
+    for bound in (rng.low, rng.high):
+        if abs(bound.value) > limit:
+            ctx.report("C028", f"{bound.text} is too large for {what} field", bound.pos,
+                       f"bounds may be at most {said} in size")
+            return False
+    return True
+
+
+def _check_places(ctx: CheckContext, ftype: ast.DecimalType) -> None:
+    """`places` is a whole number 0..12 and some value with that many places lies in the range."""
+    where = ftype.places_num.pos if ftype.places_num is not None else ftype.pos
+    places = ftype.places
+    if places is not None and (isinstance(places, float) or not 0 <= places <= MAX_PLACES):
+        ctx.report("C023", f"decimal places must be a whole number from 0 to {MAX_PLACES}, not {places}", where,
+                   "e.g. `places 2` for cents")
+        return
+    low, high = Decimal(ftype.range.low.text), Decimal(ftype.range.high.text)
+    if low > high:
+        return
+    if places is None:
+        places = max(_decimals(ftype.range.low.text), _decimals(ftype.range.high.text), 2)
+    step = Decimal(1).scaleb(-places)
+    first = (low / step).to_integral_value(ROUND_CEILING) * step
+    last = (high / step).to_integral_value(ROUND_FLOOR) * step
+    if first > last:
+        ctx.report("C029", f"no number with {places} decimal place(s) lies in {ftype.range.low.text}.."
+                   f"{ftype.range.high.text}", where,
+                   f"widen the range or allow more places, e.g. `places {max(_decimals(ftype.range.low.text), 1)}`")
+
+
+def _decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
 def field_types(ctx: CheckContext) -> None:
     """Each field's own declaration makes sense on its own."""
     for name, decl in ctx.fields.items():
@@ -33,10 +85,11 @@ def field_types(ctx: CheckContext) -> None:
         elif isinstance(ftype, ast.IntegerType):
             if ftype.range is not None:
                 _check_range(ctx, ftype.range, "integer bounds", whole=True)
+                _check_magnitude(ctx, ftype.range, MAX_INTEGER, "an integer", "2**63 - 1 (a 64-bit column)")
         elif isinstance(ftype, ast.DecimalType):
             _check_range(ctx, ftype.range, "decimal bounds")
-            if ftype.places is not None and ftype.places > 12:
-                ctx.report("C023", "at most 12 decimal places", ftype.pos)
+            if _check_magnitude(ctx, ftype.range, MAX_DECIMAL, "a decimal", "10^15 (a float keeps ~15 digits)"):
+                _check_places(ctx, ftype)
         elif isinstance(ftype, ast.BooleanType):
             if ftype.probability is not None and not 0 <= ftype.probability.value <= 1:
                 ctx.report("C024", f"a boolean's probability must be between 0 and 1, not {ftype.probability.text}",
@@ -63,6 +116,9 @@ def _check_category(ctx: CheckContext, name: str, ftype: ast.CategoryType) -> No
                            "`from seeds` measures the weights from the seed file; drop one")
             elif value.weight.value < 0:
                 ctx.report("C026", f"negative weight {value.weight.text}", value.weight.pos)
+            elif not math.isfinite(float(min(value.weight.value, 1e300))) or value.weight.value > 1e12:
+                ctx.report("C026", f"weight {value.weight.text} is too large", value.weight.pos,
+                           "weights are relative: `\"a\" = 3, \"b\" = 1` is 75 % / 25 %")
     weights = [v.weight.value for v in ftype.values if v.weight is not None]
     if ftype.values and weights and sum(weights) == 0:
         ctx.report("C026", f"all weights of `{name}` are zero", ftype.pos)
@@ -78,6 +134,15 @@ def _check_pattern(ctx: CheckContext, regex: ast.Regex) -> None:
         ctx.report("C030", f"invalid regex: {exc.msg}", regex.pos,
                    f"at position {exc.pos} of /{regex.pattern}/" if exc.pos is not None else None)
         return
+    except (OverflowError, RecursionError) as exc:
+        ctx.report("C030", f"invalid regex: {exc}", regex.pos, "use smaller repeat counts and less nesting")
+        return
+    width = regex_width(regex.pattern)
+    if width is not None and max(width[0], width[1] or 0) > MAX_PATTERN_CHARS:
+        longest = width[1] if width[1] is not None and width[1] > MAX_PATTERN_CHARS else width[0]
+        ctx.report("C048", f"the pattern allows values of {longest:,} characters; a string field holds at most "
+                   f"{MAX_PATTERN_CHARS:,}", regex.pos,
+                   "a string field is a short code or identifier; use a text field for long values")
     if regex.pattern.startswith("^") or regex.pattern.endswith("$"):
         ctx.warn("W030", "anchors are implied: a pattern always matches the whole value", regex.pos,
                  "drop the ^ and $")
@@ -93,10 +158,16 @@ def _check_text(ctx: CheckContext, name: str, ftype: ast.TextType) -> None:
             singles[type(prop)] = prop
         if isinstance(prop, ast.WordsProp):
             _check_range(ctx, prop.range, "word counts", minimum=1, whole=True)
-            if prop.range.high.value > 5000:
+            if prop.range.high.value > MAX_WORDS:
+                ctx.report("C039", f"{prop.range.high.text} words per record is over the limit of {MAX_WORDS:,}",
+                           prop.range.high.pos, "the grammar and the token budget grow with the word limit")
+            elif prop.range.high.value > 5000:
                 ctx.warn("W031", "over 5000 words per record is far beyond what a small model writes well", prop.pos)
         elif isinstance(prop, ast.CharsProp):
             _check_range(ctx, prop.range, "character counts", minimum=1, whole=True)
+            if prop.range.high.value > MAX_CHARS:
+                ctx.report("C039", f"{prop.range.high.text} characters per record is over the limit of "
+                           f"{MAX_CHARS:,}", prop.range.high.pos)
         elif isinstance(prop, ast.ToneProp) and isinstance(prop.value, ast.Name):
             tone_field = prop.value.value
             if tone_field not in ctx.fields:
@@ -155,6 +226,15 @@ def _check_template(ctx: CheckContext, name: str, ftype: ast.DerivedType) -> Non
     except jinja2.TemplateSyntaxError as exc:
         ctx.report("C036", f"invalid template: {exc.message}", ftype.template.pos, "derived fields use jinja2 syntax")
         return
+    except RecursionError:
+        ctx.report("C036", "invalid template: nested too deep", ftype.template.pos, "derived fields use jinja2 syntax")
+        return
+    unsafe = _unsafe_construct(parsed)
+    if unsafe is not None:
+        ctx.report("C040", f"the template of `{name}` uses {unsafe}, which derived fields may not", ftype.template.pos,
+                   "derived templates format the record's own values: names, filters, `.method()` calls and "
+                   "`{% if %}` / `{% for %}`")
+        return
     for ref in sorted(meta.find_undeclared_variables(parsed)):
         if ref not in ctx.fields:
             ctx.report("C037", f"template refers to unknown field `{ref}`", ftype.template.pos,
@@ -163,29 +243,139 @@ def _check_template(ctx: CheckContext, name: str, ftype: ast.DerivedType) -> Non
             ctx.report("C037", "a derived field cannot refer to itself", ftype.template.pos)
 
 
+def _unsafe_construct(template: nodes.Template) -> str | None:
+    """What in a template the sandbox would refuse at build time, record by record (None: nothing).
+
+    Found on the jinja2 AST, so a spec that reaches for `__class__` or `{% include %}` fails at `check`
+    instead of three retries per record during the build.
+    """
+    from jinja2.sandbox import (
+        UNSAFE_FUNCTION_ATTRIBUTES,
+        UNSAFE_GENERATOR_ATTRIBUTES,
+        UNSAFE_METHOD_ATTRIBUTES,
+    )
+
+    unsafe_attrs = UNSAFE_FUNCTION_ATTRIBUTES | UNSAFE_METHOD_ATTRIBUTES | UNSAFE_GENERATOR_ATTRIBUTES
+    for node in template.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        return f"`{{% {type(node).__name__.lower().replace('fromimport', 'from ... import')} %}}`"
+    for node in template.find_all((nodes.Getattr, nodes.Getitem)):
+        attr = node.attr if isinstance(node, nodes.Getattr) else (
+            node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else None)
+        if attr is not None and (attr.startswith("_") or attr in unsafe_attrs):
+            return f"the attribute `{attr}`"
+    for node in template.find_all(nodes.Name):
+        if node.name in UNSAFE_TEMPLATE_NAMES:
+            return f"`{node.name}`"
+    for _ in template.find_all(nodes.Pow):
+        return "the power operator `**`"
+    return None
+
+
+def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """One cycle per strongly tangled group, found by an iterative depth-first search (no recursion limit)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    found: list[list[str]] = []
+    for root in graph:
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack = [iter(graph.get(root, ()))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                found.append(path[path.index(nxt):] + [nxt])
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(graph.get(nxt, ())))
+    return found
+
+
+def derived_cycles(ctx: CheckContext) -> None:
+    """Derived fields may use each other in any order, but not in a circle."""
+    derived = {n: d for n, d in ctx.fields.items() if isinstance(d.type, ast.DerivedType)}
+    graph: dict[str, list[str]] = {}
+    env = ImmutableSandboxedEnvironment()
+    for name, decl in derived.items():
+        try:
+            parsed = env.parse(decl.type.template.value)
+        except (jinja2.TemplateSyntaxError, RecursionError):
+            continue
+        graph[name] = sorted(r for r in meta.find_undeclared_variables(parsed) if r in derived and r != name)
+    reported: set[str] = set()
+    for cycle in _cycles(graph):
+        if not reported.intersection(cycle):
+            reported.update(cycle)
+            decl = derived[cycle[0]]
+            ctx.report("C049", f"derived fields depend on each other in a cycle: {' -> '.join(cycle)}",
+                       decl.type.template.pos, "one of them must be computed from the other fields alone")
+
+
+def _needed(ctx: CheckContext, item: ast.IncludeItem) -> tuple[int, int] | None:
+    """(characters, words) the longest value of an include needs, or None when it cannot be known here."""
+    if isinstance(item.value, ast.Str):
+        return len(item.value.value), len(item.value.value.split())
+    ref = ctx.fields.get(item.value.value)
+    if ref is None:
+        return None
+    ftype = ref.type
+    if isinstance(ftype, ast.StringType):
+        width = regex_width(ftype.pattern.pattern)
+        return None if width is None else (width[0], 1)
+    if isinstance(ftype, ast.CategoryType) and ftype.values:
+        longest = max(ftype.values, key=lambda v: (len(v.label.split()), len(v.label)))
+        return max(len(v.label) for v in ftype.values), len(longest.label.split())
+    if isinstance(ftype, ast.TextType):  # its longest value must fit, whatever the model writes
+        words = next((p for p in ftype.props if isinstance(p, ast.WordsProp)), None)
+        chars = next((p for p in ftype.props if isinstance(p, ast.CharsProp)), None)
+        low_words = int(words.range.low.value) if words is not None else 1
+        low_chars = int(chars.range.low.value) if chars is not None else 1
+        if words is not None:
+            high_words = int(words.range.high.value)
+        elif chars is not None:
+            high_words = (int(chars.range.high.value) + 1) // 2
+        else:
+            high_words = DEFAULT_TEXT_WORDS
+        return max(low_chars, low_words), high_words
+    return None
+
+
+def _is_text(ctx: CheckContext, item: ast.IncludeItem) -> bool:
+    decl = ctx.fields.get(item.value.value) if isinstance(item.value, ast.Name) else None
+    return decl is not None and isinstance(decl.type, ast.TextType)
+
+
 def pattern_fits(ctx: CheckContext) -> None:
-    """A text's character limit must leave room for the patterned values it must include."""
+    """A text's limits must leave room for the values it must include: each one, and all of them together."""
     for name, decl in ctx.fields.items():
         if not isinstance(decl.type, ast.TextType):
             continue
         chars = next((p for p in decl.type.props if isinstance(p, ast.CharsProp)), None)
         words = next((p for p in decl.type.props if isinstance(p, ast.WordsProp)), None)
+        total_words, last, single = 0, None, False
         for rule in (p for p in decl.type.props if isinstance(p, ast.MustInclude)):
             for item in rule.items:
-                if isinstance(item.value, ast.Str):
-                    needed = len(item.value.value)
-                    needed_words = len(item.value.value.split())
-                else:
-                    ref = ctx.fields.get(item.value.value)
-                    if ref is None or not isinstance(ref.type, ast.StringType):
-                        continue
-                    width = regex_width(ref.type.pattern.pattern)
-                    if width is None:
-                        continue
-                    needed, needed_words = width[0], 1
-                if chars is not None and needed > chars.range.high.value:
-                    ctx.report("C038", f"`{name}` must include a value of {needed} characters but allows at most "
-                               f"{chars.range.high.text}", item.pos, "raise the chars limit or shorten the value")
-                if words is not None and needed_words > words.range.high.value:
-                    ctx.report("C038", f"`{name}` must include {needed_words} words but allows at most "
-                               f"{words.range.high.text}", item.pos)
+                needed = _needed(ctx, item)
+                if needed is None:
+                    continue
+                needed_chars, needed_words = needed
+                total_words += needed_words
+                last = item
+                what = f"`{item.value.value}`" if isinstance(item.value, ast.Name) else repr(item.value.value)
+                if chars is not None and needed_chars > chars.range.high.value:
+                    ctx.report("C038", f"`{name}` must include {what}, {needed_chars} characters long, but allows "
+                               f"at most {chars.range.high.text}", item.pos,
+                               "raise the chars limit or shorten the value")
+                elif words is not None and needed_words > words.range.high.value:
+                    ctx.report("C038", f"`{name}` must include {what}, {'up to ' if _is_text(ctx, item) else ''}"
+                               f"{needed_words} words long, but allows at most {words.range.high.text}", item.pos,
+                               "raise the word limit or shorten the value")
+                    single = True
+        if words is not None and last is not None and not single and total_words > words.range.high.value:
+            ctx.report("C038", f"`{name}` must include {total_words} words in all but allows at most "
+                       f"{words.range.high.text}", last.pos, "raise the word limit or include fewer things")

@@ -1,21 +1,12 @@
-"""Facts about user regexes that the checker and the IR need (length bounds)."""
+"""Facts about user regexes that the checker and the IR need (length bounds), from the one regex core."""
 
 from __future__ import annotations
 
-import re
-import warnings
+from synthspec.regexcore import MAXREPEAT_GUARD, width
 
-MAXREPEAT_GUARD = 1 << 30
+__all__ = ["MAXREPEAT_GUARD", "regex_width"]
 
 
 def regex_width(pattern: str) -> tuple[int, int | None] | None:
     """(min, max) length of the strings a regex matches; max None when unbounded; None if invalid."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import sre_parse
-
-            low, high = sre_parse.parse(pattern).getwidth()
-    except (re.error, OverflowError, RecursionError):
-        return None
-    return low, (None if high >= MAXREPEAT_GUARD else high)
+    return width(pattern)

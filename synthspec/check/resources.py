@@ -106,10 +106,13 @@ def seed_file(ctx: CheckContext) -> None:
         ctx.report("C082", f"seed file not found: {seeds.path.value}", seeds.path.pos,
                    f"looked at {shown_path(path)}; seed paths are relative to the spec file")
         return
+    _mapped_twice(ctx, seeds)
     try:
         rows = read_table(path, fmt)
     except SynthspecError as exc:
-        ctx.report("C083", f"cannot read seed file: {exc.diagnostics[0].message}", seeds.path.pos, exc.diagnostics[0].hint)
+        problem = exc.diagnostics[0]
+        where = shown_path(path) + (f":{problem.line}" if problem.line is not None else "")
+        ctx.report("C083", f"cannot read seed file {where}: {problem.message}", seeds.path.pos, problem.hint)
         return
     if not rows:
         ctx.report("C084", "the seed file has no rows", seeds.path.pos)
@@ -132,6 +135,18 @@ def seed_file(ctx: CheckContext) -> None:
         if column not in columns:
             ctx.report("C087", f"`{name}` is `from seeds` but the seed file has no column {column!r}", decl.type.pos,
                        f"map it: seeds \"{seeds.path.value}\" {{ {name} <- \"COLUMN\" }}; columns: {', '.join(columns)}")
+
+
+def _mapped_twice(ctx: CheckContext, seeds: ast.SeedsStmt) -> None:
+    """`{ text <- "a"  text <- "b" }` would silently keep the last mapping."""
+    first: dict[str, ast.ColumnMap] = {}
+    for mapping in seeds.columns or []:
+        name = mapping.field.value
+        if name in first:
+            ctx.report("C079", f"`{name}` is mapped to a seed column twice", mapping.field.pos,
+                       f"first mapped to {first[name].column.value!r} at line {first[name].pos.line}; keep one")
+        else:
+            first[name] = mapping
 
 
 def prompt_file(ctx: CheckContext) -> None:

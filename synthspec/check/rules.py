@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from synthspec.check.conditions import allowed_labels, blocking_condition, satisfiable
 from synthspec.check.context import CheckContext, article, did_you_mean, kind_of
 from synthspec.check.fields import check_forbidden, check_includes
 from synthspec.parse import ast
@@ -23,8 +24,11 @@ def dataset_bans(ctx: CheckContext) -> None:
 def when_rules(ctx: CheckContext) -> None:
     """Conditions test sampled fields against values they can take; targets are text fields."""
     for when in ctx.statements(ast.WhenStmt):
+        before = len(ctx.diagnostics)
         for cond in when.conditions:
             _check_condition(ctx, cond)
+        if len(ctx.diagnostics) == before:
+            _check_possible(ctx, when)
         if not when.rules:
             ctx.warn("W041", "`when` block without rules has no effect", when.pos)
         for rule in when.rules:
@@ -68,6 +72,35 @@ def _check_condition(ctx: CheckContext, cond: ast.Condition) -> None:
             ctx.report("C045", f"`{name}` is a boolean; compare it with true or false", value.pos)
     elif not isinstance(value, ast.Num):
         ctx.report("C045", f"`{name}` is a number; compare it with a number", value.pos)
+
+
+def _show(cond: ast.Condition) -> str:
+    value = cond.value
+    text = f'"{value.value}"' if isinstance(value, ast.Str) else (
+        value.text if isinstance(value, ast.Num) else str(getattr(value, "value", "?")).lower()
+        if isinstance(value, ast.Bool) else str(getattr(value, "value", "?")))
+    return f"{cond.field.value} {cond.op} {text}"
+
+
+def _check_possible(ctx: CheckContext, when: ast.WhenStmt) -> None:
+    """A `when` whose conditions can never hold together never applies: almost surely a mistake."""
+    blocking = blocking_condition(ctx, when.conditions)
+    if blocking is None:
+        return
+    earlier = [c for c in when.conditions[: when.conditions.index(blocking)] if c.field.value == blocking.field.value]
+    ftype = ctx.field_type(blocking.field.value)
+    if earlier:
+        why = f"it contradicts `{_show(earlier[-1])}`"
+    elif isinstance(ftype, (ast.IntegerType, ast.DecimalType)) and ftype.range is not None:
+        why = f"`{blocking.field.value}` is drawn from {ftype.range.low.text}..{ftype.range.high.text}" + (
+            f" with {ftype.places} decimal place(s)" if isinstance(ftype, ast.DecimalType) and ftype.places is not None
+            else "")
+    elif isinstance(ftype, ast.BooleanType):
+        why = f"`{blocking.field.value}` has probability {ftype.probability.text if ftype.probability else '0.5'}"
+    else:
+        why = f"`{blocking.field.value}` is never drawn with that value (its weight is 0)"
+    ctx.report("C046", f"`{_show(blocking)}` can never hold, so this `when` never applies: {why}", blocking.pos,
+               "fix the value, or drop the rule")
 
 
 def counterfactuals(ctx: CheckContext) -> None:
@@ -117,35 +150,44 @@ def counterfactuals(ctx: CheckContext) -> None:
 
 
 def contradictions(ctx: CheckContext) -> None:
-    """A text may not be required to include what it is forbidden to include."""
-    global_bans = [item for ban in ctx.statements(ast.ForbidStmt) for item in ban.rule.items]
+    """A text may not be required to include what it is forbidden to include where both rules apply.
+
+    Each rule carries the conditions under which it holds (none for a field's own rules and dataset-wide
+    bans); an include and a ban conflict only when their conditions can hold together.
+    """
+    global_bans = [(item, [], None) for ban in ctx.statements(ast.ForbidStmt) for item in ban.rule.items]
     for name, decl in ctx.fields.items():
         if not isinstance(decl.type, ast.TextType):
             continue
-        includes = [i for p in decl.type.props if isinstance(p, ast.MustInclude) for i in p.items]
-        bans = [i for p in decl.type.props if isinstance(p, ast.MustNotInclude) for i in p.items] + global_bans
+        includes = [(i, [], None) for p in decl.type.props if isinstance(p, ast.MustInclude) for i in p.items]
+        bans = [(i, [], None) for p in decl.type.props if isinstance(p, ast.MustNotInclude) for i in p.items]
+        bans += global_bans
         for when in ctx.statements(ast.WhenStmt):
             for rule in when.rules:
-                if rule.target.value == name and isinstance(rule.rule, ast.MustInclude):
-                    includes += rule.rule.items
-        for item in includes:
-            for phrase in _phrases_of(ctx, item):
-                for ban in bans:
-                    if _banned(ctx, ban, phrase):
-                        ctx.report("C060", f"`{name}` must include {phrase!r} but must not include it "
-                                   f"({_describe(ban)}, line {ban.pos.line})", item.pos,
-                                   "drop one of the two rules")
-                        break
+                if rule.target.value != name:
+                    continue
+                target = includes if isinstance(rule.rule, ast.MustInclude) else bans
+                target.extend((i, when.conditions, when) for i in rule.rule.items)
+        for item, guard, _ in includes:
+            for phrase in _phrases_of(ctx, item, guard):
+                conflict = next(((ban, when) for ban, ban_guard, when in bans
+                                 if _banned(ctx, ban, phrase) and satisfiable(ctx, [*guard, *ban_guard])), None)
+                if conflict is None:
+                    continue
+                ban, when = conflict
+                where = f"line {ban.pos.line}" if when is None else f"the `when` at line {when.pos.line}"
+                ctx.report("C060", f"`{name}` must include {phrase!r} but must not include it "
+                           f"({_describe(ban)}, {where})", item.pos,
+                           "drop one of the two rules" if when is None and not guard
+                           else "drop one of the two rules, or make their conditions exclude each other")
+                break
 
 
-def _phrases_of(ctx: CheckContext, item: ast.IncludeItem) -> list[str]:
-    """The concrete strings an include may produce (a literal, or every value of a category)."""
+def _phrases_of(ctx: CheckContext, item: ast.IncludeItem, guard: list[ast.Condition]) -> list[str]:
+    """The concrete strings an include may produce where `guard` holds (a literal, or a category's labels)."""
     if isinstance(item.value, ast.Str):
         return [item.value.value]
-    ftype = ctx.field_type(item.value.value)
-    if isinstance(ftype, ast.CategoryType):
-        return [v.label for v in ftype.values]
-    return []
+    return allowed_labels(ctx, item.value.value, guard) or []
 
 
 def _banned(ctx: CheckContext, ban: ast.ForbidItem, phrase: str) -> bool:
@@ -156,7 +198,7 @@ def _banned(ctx: CheckContext, ban: ast.ForbidItem, phrase: str) -> bool:
     if isinstance(value, ast.Regex):
         try:
             return re.search(value.pattern, phrase, flags) is not None
-        except re.error:
+        except (re.error, OverflowError, RecursionError):
             return False
     terms = ctx.list_terms.get(value.value, ())
     return any(re.search(r"\b" + re.escape(term) + r"\b", phrase, flags) for term in terms)

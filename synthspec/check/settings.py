@@ -2,33 +2,65 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from synthspec.check.context import BACKENDS, TECHNIQUES, CheckContext, did_you_mean, value_python
+from synthspec.check.context import BACKENDS, DIALECTS, TECHNIQUES, CheckContext, did_you_mean, value_python
+from synthspec.ir.model import ModelSpec
+from synthspec.ir.params import BACKEND_ALIASES, TECHNIQUE_PARAMS, accepted_types, canonical_backend, limits
 from synthspec.parse import ast
 
-TECHNIQUE_PARAMS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "plain": {"shots": int},
-    "self_instruct": {"shots": int, "novelty": (int, float), "pool_shots": int},
-    "paraphrase": {"per_seed": int, "min_similarity": (int, float), "max_overlap": (int, float), "shots": int,
-                   "length": (int, float), "attempts": int},
-    "counterfactual": {"shots": int, "edits": (int, float), "marker_z": (int, float)},
-    "adversarial": {"target": str, "pick": int, "shots": int, "threshold": (int, float)},
-    "gap_filling": {"target": (str, list), "field": str, "shots": int},
-}
+NUMBER = (int, float)
 
+
+@dataclass(frozen=True)
+class Param:
+    """A limit the built-in validators' parameter models do not state (yet): a range, or that it names fields.
+
+    `refs` is "fields" (a list of field names) or "category" (one category field).  Technique parameters state
+    theirs in ir/params.py; these can move into the validators' `Params` models the same way.
+    """
+
+    kind: type | tuple[type, ...]
+    low: float | None = None
+    high: float | None = None
+    refs: str | None = None
+
+    def describe_range(self) -> str:
+        if self.high is None:
+            return f"at least {self.low:g}"
+        return f"between {self.low:g} and {self.high:g}" if self.low is not None else f"at most {self.high:g}"
+
+
+FRACTION = Param(NUMBER, 0, 1)
+FIELDS = Param(list, refs="fields")
+# Built-in validators: ranges their parameter models do not state and parameters that name fields.
+VALIDATOR_PARAMS: dict[str, dict[str, Param]] = {
+    "dedup": {"near_threshold": FRACTION, "semantic_threshold": FRACTION, "threshold": FRACTION,
+              "semantic_excess": FRACTION, "fields": FIELDS},
+    "contamination": {"near_threshold": FRACTION, "threshold": FRACTION, "ngram": Param(int, 1, 1000),
+                      "fields": FIELDS},
+    "seed_copy": {"near_threshold": FRACTION, "ngram": Param(int, 1, 1000), "fields": FIELDS},
+    "bias": {"attributes": FIELDS, "labels": FIELDS, "max_cramers_v": FRACTION, "max_skew": FRACTION,
+             "alpha": FRACTION, "min_records": Param(int, 1)},
+    "counterfactual": {"min_confidence": FRACTION},
+    "distribution": {"min_vocab_jaccard": FRACTION, "vocab_top": Param(int, 1), "bins": Param(int, 1),
+                     "max_length_kl": Param(NUMBER, 0), "max_psi": Param(NUMBER, 0), "max_ks": FRACTION},
+    "diversity": {"min_distinct_ratio": FRACTION, "min_distinct_2": FRACTION, "max_similarity_excess": FRACTION,
+                  "sample": Param(int, 1), "pairs": Param(int, 1), "min_group": Param(int, 1), "fields": FIELDS},
+    "leakage": {"labels": FIELDS, "max_phrase_excess": Param(NUMBER, 0), "min_count": Param(int, 1),
+                "fields": FIELDS},
+    "combinations": {"fields": FIELDS},
+}
+# Technique parameters that name fields of the dataset (their types and ranges are in ir/params.py).
+TECHNIQUE_REFS: dict[str, dict[str, str]] = {"gap_filling": {"field": "category"}}
+
+# The model block's properties, their types and ranges: read from the IR's ModelSpec, the one place they live.
 MODEL_PROPS: dict[str, tuple[type | tuple[type, ...], Any, Any]] = {
-    # name: (python type, min, max)
-    "backend": (str, None, None),
-    "ref": (str, None, None),
-    "servers": ((list, str), None, None),
-    "temperature": ((int, float), 0.0, 5.0),
-    "top_p": ((int, float), 0.0, 1.0),
-    "top_k": (int, 1, 1_000_000),
-    "max_tokens": (int, 1, 1_000_000),
-    "repeat_penalty": ((int, float), 1.0, 2.0),
+    name: ((list, str) if name == "servers" else accepted_types(ModelSpec, name), *limits(ModelSpec, name)[:2])
+    for name in ModelSpec.model_fields
 }
 
 
@@ -40,13 +72,101 @@ def technique(ctx: CheckContext) -> None:
             ctx.report("C090", f"unknown technique `{name}`", stmt.name.pos,
                        did_you_mean(name, TECHNIQUES) or f"techniques: {', '.join(TECHNIQUES)}")
             continue
-        known = TECHNIQUE_PARAMS[name]
+        model = TECHNIQUE_PARAMS[name]
+        known = {param: accepted_types(model, param) for param in model.model_fields}
         _check_args(ctx, stmt.args, known, f"technique `{name}`")
+        _check_ranges(ctx, stmt.args, model)
+        for arg in stmt.args:
+            if arg.name in TECHNIQUE_REFS.get(name, {}):
+                _check_refs(ctx, arg, TECHNIQUE_REFS[name][arg.name], f"technique `{name}`")
         if name == "counterfactual" and not ctx.statements(ast.CounterfactualStmt):
             ctx.report("C091", "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis", stmt.pos)
-        if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct") and not ctx.statements(ast.SeedsStmt):
+        if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct", "counterfactual") \
+                and not ctx.statements(ast.SeedsStmt):
             ctx.report("C092", f"technique {name} works from real seeds, but the dataset declares none", stmt.pos,
                        'add `seeds "path/to/examples.jsonl"`')
+        if name == "gap_filling":
+            _gap_filling(ctx, stmt)
+    chosen = ctx.statements(ast.TechniqueStmt)
+    effective = chosen[0].name.value if chosen else ("counterfactual" if ctx.statements(ast.CounterfactualStmt)
+                                                     else "plain")
+    if effective == "counterfactual":
+        _counterfactual_count(ctx, chosen[0] if chosen else None)
+
+
+def _counterfactual_count(ctx: CheckContext, stmt: ast.TechniqueStmt | None) -> None:
+    """Counterfactual records come in pairs: an odd count leaves one record without its partner."""
+    counts = ctx.statements(ast.CountStmt)
+    count = counts[0].value if counts else 100
+    if isinstance(count, int) and count > 0 and count % 2:
+        where = counts[0].pos if counts else (stmt.pos if stmt else None)
+        ctx.report("C057", f"counterfactual builds pairs, so count must be even (it is {count})", where,
+                   f"use count {count + 1} or {count - 1}" if count > 1 else "use count 2")
+
+
+def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
+    """The field to balance is a category of this dataset; target labels are its labels."""
+    args = {a.name: a for a in stmt.args}
+    categories = [n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType)]
+    field_arg = args.get("field")
+    if field_arg is None:
+        if len(categories) != 1:
+            ctx.report("C102", "gap_filling needs to know which category to balance", stmt.pos,
+                       f'add `field = "NAME"`; categories here: {", ".join(categories) or "none"}')
+            return
+        name = categories[0]
+    else:
+        name = str(value_python(field_arg.value))
+        if name not in categories:
+            return  # reported by the reference check
+    target = args.get("target")
+    decl = ctx.fields[name]
+    labels = [v.label for v in decl.type.values] if isinstance(decl.type, ast.CategoryType) else []
+    if target is None or not labels:
+        return
+    value = value_python(target.value)
+    if isinstance(value, str):
+        if value != "uniform":
+            ctx.report("C094", f'gap_filling target must be "uniform" or a list of labels, not {value!r}',
+                       target.value.pos)
+        return
+    for item in value if isinstance(value, list) else []:
+        if str(item) not in labels:
+            ctx.report("C102", f"gap_filling target {item!r} is not a label of `{name}`", target.value.pos,
+                       did_you_mean(str(item), labels) or f"labels: {', '.join(labels[:12])}")
+
+
+def _check_refs(ctx: CheckContext, arg: ast.Argument, refs: str, owner: str) -> None:
+    """A parameter that names fields names fields of this dataset (a category where one is needed)."""
+    items = arg.value.items if isinstance(arg.value, ast.ListValue) else [arg.value]
+    for item in items:
+        name = value_python(item)
+        if not isinstance(name, str):
+            continue
+        if name not in ctx.fields:
+            ctx.report("C102", f"{owner}: `{arg.name}` names unknown field `{name}`", item.pos,
+                       did_you_mean(name, ctx.fields) or f"fields: {', '.join(ctx.fields)}")
+        elif refs == "category" and not isinstance(ctx.fields[name].type, ast.CategoryType):
+            categories = ", ".join(n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType))
+            ctx.report("C102", f"{owner}: `{arg.name}` must name a category field; `{name}` is not one", item.pos,
+                       f"categories: {categories or 'none'}")
+
+
+def _validator_limits(ctx: CheckContext, name: str, args: list[ast.Argument]) -> None:
+    """Ranges and field references of a built-in validator's parameters (its model has accepted the types)."""
+    table = VALIDATOR_PARAMS.get(name, {})
+    owner = f"validator `{name}`"
+    for arg in args:
+        rule = table.get(arg.name)
+        if rule is None:
+            continue
+        value = value_python(arg.value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and ((rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high)):
+            ctx.report("C101", f"{owner}: `{arg.name}` must be {rule.describe_range()}, not {value:g}",
+                       arg.value.pos)
+        if rule.refs is not None:
+            _check_refs(ctx, arg, rule.refs, owner)
 
 
 def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict, owner: str) -> None:
@@ -64,6 +184,23 @@ def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict, owner:
         if isinstance(value, bool) or not isinstance(value, expected):
             names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
             ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
+
+
+def _check_ranges(ctx: CheckContext, args: list[ast.Argument], model: Any) -> None:
+    """Values of the right type but outside the range the technique's Params model allows (C094)."""
+    from synthspec.ir.params import describe_limits
+
+    for arg in args:
+        if arg.name not in model.model_fields:
+            continue
+        value = value_python(arg.value)
+        try:
+            model.model_validate({arg.name: value})
+        except ValidationError as exc:
+            if all(e["type"].endswith("_type") for e in exc.errors()):
+                continue  # a wrong type: reported by _check_args
+            wanted = describe_limits(model, arg.name) or exc.errors()[0]["msg"]
+            ctx.report("C094", f"`{arg.name}` must be {wanted}, not {value!r}", arg.value.pos)
 
 
 def model_block(ctx: CheckContext) -> None:
@@ -86,9 +223,13 @@ def model_block(ctx: CheckContext) -> None:
                 continue
             if low is not None and not low <= value <= high:
                 ctx.report("C096", f"model `{name}` must be between {low} and {high}", prop.value.pos)
-            if name == "backend" and value not in BACKENDS:
+            if name == "backend" and canonical_backend(value) is None:
                 ctx.report("C097", f"unknown backend `{value}`", prop.value.pos,
-                           did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)}")
+                           did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)} "
+                           f"(also written {', '.join(BACKEND_ALIASES)})")
+            if name == "dialect" and value not in DIALECTS:
+                ctx.report("C098", f"unknown server dialect `{value}`", prop.value.pos,
+                           did_you_mean(value, DIALECTS) or f"dialects: {', '.join(DIALECTS)}")
             if name == "servers" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
                 ctx.report("C096", "servers are URL strings", prop.value.pos)
 
@@ -96,6 +237,7 @@ def model_block(ctx: CheckContext) -> None:
 def validators(ctx: CheckContext) -> None:
     """Validators are installed (else a warning with the installed names) and get valid parameters."""
     installed = ctx.validators
+    failures = ctx.validator_failures if ctx.validator_failures is not None else {}  # a lazy mapping: no `or`
     seen: dict[str, ast.ValidatorUse] = {}
     for stmt in ctx.statements(ast.ValidateStmt):
         for use in stmt.uses:
@@ -104,6 +246,12 @@ def validators(ctx: CheckContext) -> None:
                 ctx.warn("W098", f"validator `{name}` is listed twice; the last one wins", use.pos)
             seen[name] = use
             if installed is None:
+                continue
+            if name not in installed and name in failures:
+                code, report = ("C105", ctx.report) if use.required else ("W105", ctx.warn)
+                report(code, failures[name], use.name.pos,
+                       "fix or reinstall the plugin package (`synthspec plugins` lists every plugin and its state)"
+                       + ("" if use.required else "; the build runs without it"))
                 continue
             if name not in installed:
                 hint = did_you_mean(name, installed)
@@ -126,3 +274,5 @@ def validators(ctx: CheckContext) -> None:
                     field_name = ".".join(str(p) for p in loc) or name
                     ctx.report("C100", f"validator `{name}`: parameter `{field_name}`: {error['msg']}", where,
                                f"parameters of `{name}`: {', '.join(model.model_fields) or 'none'}")
+                continue
+            _validator_limits(ctx, name, use.args)

@@ -107,12 +107,20 @@ def _add_field(ctx: CheckContext, decl: ast.FieldDecl, where: ast.Name) -> None:
 def dataset_values(ctx: CheckContext) -> None:
     """Plain values: a positive count, an output format we can write."""
     for count in ctx.statements(ast.CountStmt):
-        if count.value <= 0:
-            ctx.report("C009", "count must be at least 1", count.pos)
+        if isinstance(count.value, float):
+            ctx.report("C009", f"count must be a whole number of records, not {count.value:g}", count.pos,
+                       f"write e.g. `count {max(1, round(count.value))}`")
+        elif count.value <= 0:
+            ctx.report("C009", f"count must be at least 1, not {count.value}", count.pos,
+                       "count is how many records to build")
         elif count.value > 10_000_000:
             ctx.report("C009", f"count {count.value} is over the limit of 10,000,000 records", count.pos)
     for seed in ctx.statements(ast.SeedStmt):
-        if seed.value >= 2**63:
+        if isinstance(seed.value, float):
+            ctx.report("C009", f"seed must be a whole number, not {seed.value:g}", seed.pos)
+        elif seed.value < 0:
+            ctx.report("C009", f"seed must be 0 or more, not {seed.value}", seed.pos)
+        elif seed.value >= 2**63:
             ctx.report("C009", "seed must be below 2**63", seed.pos)
     for output in ctx.statements(ast.OutputStmt):
         if output.format is not None and output.format.value not in OUTPUT_FORMATS:

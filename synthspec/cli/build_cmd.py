@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.datafiles import infer_format, suffixes_for
 from synthspec.diagnostics import SynthspecError
-from synthspec.ir.model import Spec
 
-FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+if TYPE_CHECKING:
+    from synthspec.ir.model import Spec
+
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")  # what generate/writers.py writes
 
 
 def register(subparsers) -> None:
@@ -28,7 +33,17 @@ def register(subparsers) -> None:
     parser.add_argument("--seed", type=int, metavar="S", help="random seed (overrides the spec)")
     parser.add_argument("--out", metavar="PATH", help="output file (.jsonl, .csv or .parquet; overrides the spec)")
     parser.add_argument("--model", metavar="REF", help="model: a .gguf file or a local transformers directory")
-    parser.add_argument("--backend", metavar="NAME", help="llamacpp (default), transformers or openai")
+    parser.add_argument("--backend", metavar="NAME", help="llamacpp (default), transformers or openai (alias server)")
+    parser.add_argument("--dialect", help="server backend: vllm, sglang, llamacpp, openai or auto (overrides the spec)")
+    parser.add_argument("--per-server", type=int, metavar="N", help="server backend: requests in flight per server")
+    parser.add_argument("--retries", type=int, metavar="N", help="server backend: attempts after the first")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="server backend: read timeout per request")
+    parser.add_argument("--allow-unconstrained", action="store_true",
+                        help="build even when a server fails the conformance probe (the manifest then says "
+                             "\"client-checked only\")")
+    parser.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                        help="run the model in actors on a Ray cluster (no ADDRESS: a local one; 'auto': the "
+                             "cluster `ray start` joined); the records are the same")
     parser.add_argument("--batch-size", type=int, metavar="N",
                         help="records in flight at once (decode slots; the manifest records it)")
     parser.add_argument("--shard", metavar="K/N", type=parse_shard,
@@ -54,16 +69,20 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 
 def apply_overrides(spec: Spec, count: int | None, seed: int | None, model: str | None,
-                    backend: str | None) -> Spec:
+                    backend: str | None, **server: object) -> Spec:
     """The spec with the command-line overrides applied (they become part of the build identity)."""
     update: dict = {}
     if count is not None:
         if count < 1:
-            raise SynthspecError(f"--count must be at least 1, got {count}", code="B004")
+            raise SynthspecError(f"--count must be at least 1, got {count}", code=codes.BAD_BUILD_OPTION)
         update["count"] = count
     if seed is not None:
         update["seed"] = seed
-    model_update = {k: v for k, v in (("ref", model), ("backend", backend)) if v is not None}
+    for name in ("per_server", "retries", "timeout"):
+        value = server.get(name)
+        if value is not None and value < (0 if name == "retries" else 1e-3):
+            raise SynthspecError(f"--{name.replace('_', '-')} is too small: {value}", code=codes.BAD_BUILD_OPTION)
+    model_update = {k: v for k, v in (("ref", model), ("backend", backend), *server.items()) if v is not None}
     if model_update:
         update["model"] = spec.model.model_copy(update=model_update)
     return spec.model_copy(update=update) if update else spec
@@ -74,10 +93,10 @@ def output_target(spec: Spec, out: str | None) -> tuple[Path, str]:
     (relative to the spec file)."""
     if out:
         path = Path(out)
-        fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
-        if fmt is None:
-            raise SynthspecError(f"cannot tell the output format of {out}", code="B005",
-                                 hint="name the output .jsonl, .csv or .parquet")
+        fmt = infer_format(path)
+        if fmt not in OUTPUT_FORMATS:
+            raise SynthspecError(f"cannot tell the output format of {out}", code=codes.UNKNOWN_OUTPUT_FORMAT,
+                                 hint=f"name the output {suffixes_for(OUTPUT_FORMATS)}")
         return path, fmt
     path = Path(spec.output.path)
     if not path.is_absolute():
@@ -89,10 +108,11 @@ def run(args) -> int:
     from synthspec.generate import BuildOptions, open_backend, run_build
 
     spec = compile_for_cli(args.spec, getattr(args, "dataset", None)).spec
-    spec = apply_overrides(spec, args.count, args.seed, args.model, args.backend)
+    spec = apply_overrides(spec, args.count, args.seed, args.model, args.backend, dialect=args.dialect,
+                           per_server=args.per_server, retries=args.retries, timeout=args.timeout)
     out, fmt = output_target(spec, args.out)
     if args.batch_size is not None and args.batch_size < 1:
-        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code="B004")
+        raise SynthspecError(f"--batch-size must be at least 1, got {args.batch_size}", code=codes.BAD_BUILD_OPTION)
     shard = getattr(args, "shard", None)
     options = BuildOptions(out=out, format=fmt, batch_size=args.batch_size, progress=args.progress, force=args.force,
                            shard=shard)
@@ -103,8 +123,13 @@ def run(args) -> int:
     # build; `flag` only reports.
     record_check = engine_record_check(make_record_check(spec, policies=("drop", "fail")))
     dataset_check = DropCheck(spec)
-    with open_backend(spec.model) as backend:
+    with open_backend(spec.model, ray=args.ray, allow_unconstrained=args.allow_unconstrained) as backend:
+        if hasattr(backend, "describe_fields"):  # say once which constraint each server receives
+            from synthspec.generate.backends.server import print_routes
+
+            print_routes(backend.describe_fields(spec))
         result = run_build(spec, backend, options, record_check=record_check, dataset_check=dataset_check)
+        record_backend_info(backend, options)
     return report_build(spec, args, result, out, fmt, dataset_check, shard)
 
 
@@ -138,6 +163,24 @@ def report_build(spec: Spec, args, result, out: Path, fmt: str, dataset_check, s
               "(the dataset validators run there, over the whole set)")
         return 0
     return validate_build(spec, out, fmt, dataset_check.last_clean_report)
+
+
+def record_backend_info(backend, options) -> None:
+    """Put what the backend says about itself (servers, dialects, probe, constraints; Ray actors) in the manifest.
+
+    Stopgap until the engine records `backend.manifest_info()` itself.
+    """
+    info = getattr(backend, "manifest_info", None)
+    if info is None:
+        return
+    from synthspec.generate.manifest import Manifest
+    from synthspec.generate.state import BuildPaths
+
+    manifest = Manifest(BuildPaths(options.out).manifest)
+    data = manifest.load()
+    if data is not None:
+        data["backend_info"] = info()
+        manifest.save(data)
 
 
 def engine_record_check(check):
@@ -184,16 +227,11 @@ def validate_build(spec: Spec, out: Path, fmt: str, report=None) -> int:
     """
     import json
 
-    from synthspec.datafiles import read_table
+    from synthspec.datafiles import read_records
     from synthspec.report import render_html
     from synthspec.validate import run_dataset_validators
 
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        records = pq.read_table(out).to_pylist()
-    else:
-        records = read_table(out, fmt)
+    records = read_records(out, fmt)
     if report is None or report.record_count != len(records):
         report = run_dataset_validators(spec, records)
     report.data_file = str(out)

@@ -17,10 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.datafiles import infer_format, suffixes_for
 from synthspec.diagnostics import SynthspecError
 
-FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = ("jsonl", "csv")  # what `_encode` writes
 
 
 def register(subparsers) -> None:
@@ -72,18 +74,19 @@ def run(args) -> int:
     from synthspec.validate.text import text_fields, text_of
 
     out = Path(args.out)
-    fmt = FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise SynthspecError(f"cannot tell the format of {out}", code="R008", hint="name it .jsonl or .csv")
+    fmt = infer_format(out)
+    if fmt not in FORMATS:
+        raise SynthspecError(f"cannot tell the format of {out}", code=codes.BAD_COMBINE_OPTION,
+                             hint=f"name it {suffixes_for(FORMATS)}")
     if not 0 < args.near <= 1 or not 0 <= args.semantic <= 1:
-        raise SynthspecError("--near must be in (0, 1] and --semantic in [0, 1]", code="R008")
+        raise SynthspecError("--near must be in (0, 1] and --semantic in [0, 1]", code=codes.BAD_COMBINE_OPTION)
     spec = compile_for_cli(args.spec, args.dataset).spec
     build = load_finished_build(spec, args.data, args.spec)
     if out.resolve() == build.data.resolve():
-        raise SynthspecError(f"--out {out} is the build's own output", code="R008", hint="write somewhere else")
+        raise SynthspecError(f"--out {out} is the build's own output", code=codes.BAD_COMBINE_OPTION, hint="write somewhere else")
     seeds = load_seeds(spec)
     if not seeds:
-        raise SynthspecError(f"spec {spec.name!r} has no seeds to combine with", code="R009",
+        raise SynthspecError(f"spec {spec.name!r} has no seeds to combine with", code=codes.COMBINE_WITHOUT_SEEDS,
                              hint="combine is for augmenting real data: declare `seeds` in the spec")
     columns, real, synthetic = _rows(spec, build.records, seeds)
     fields = text_fields(spec)
@@ -100,7 +103,7 @@ def run(args) -> int:
         os.replace(tmp, out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise SynthspecError(f"cannot write {out}: {exc.strerror or exc}", code="R007") from None
+        raise SynthspecError(f"cannot write {out}: {exc.strerror or exc}", code=codes.RELEASE_WRITE_FAILED) from None
     by_kind = {how: sum(1 for d in dups.values() if d.how == how) for how in ("exact", "near", "semantic")}
     print(f"combined {len(real)} real + {len(kept)} synthetic rows → {out}; "
           f"{len(dups)} synthetic row(s) left out as duplicates "

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.parse import Source, parse_source, read_source
 from synthspec.parse.printer import format_spec, without_positions
@@ -42,7 +43,7 @@ def format_source(source: Source) -> str:
     if without_positions(again) != without_positions(spec_file) or not same_comments:
         raise SynthspecError(
             Diagnostic(
-                code="F001",
+                code=codes.FMT_CHANGES_MEANING,
                 message="the formatter would change the meaning of this file; it was left untouched",
                 file=source.path,
                 hint="this is a synthspec bug: please report it with the file",
@@ -97,7 +98,7 @@ def run(args) -> int:
             except OSError as exc:
                 errors.append(
                     Diagnostic(
-                        code="F002",
+                        code=codes.FMT_WRITE_FAILED,
                         message=f"cannot write the file: {exc.strerror or exc}",
                         file=name,
                         hint="check the permissions of the file and its folder",

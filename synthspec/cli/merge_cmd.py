@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 
 
@@ -46,7 +47,7 @@ def run(args) -> int:
     invocation = first.get("invocation") or {}
     spec_path = args.spec or invocation.get("spec")
     if not spec_path or not Path(spec_path).exists():
-        raise SynthspecError(f"cannot find the spec the shards were built from ({spec_path})", code="B022",
+        raise SynthspecError(f"cannot find the spec the shards were built from ({spec_path})", code=codes.MERGE_FAILED,
                              hint="name it with --spec SPEC")
     identity = first["identity"]
     spec = compile_for_cli(spec_path, args.dataset).spec

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.cli.common import add_spec_argument, compile_for_cli
 from synthspec.diagnostics import SynthspecError
 
@@ -33,6 +34,9 @@ def register(subparsers) -> None:
     parser.add_argument("--out", metavar="DIR", help="the bundle directory (default: DATA.release next to the data)")
     parser.add_argument("--ngram", type=int, default=8, metavar="N",
                         help="a record sharing N consecutive words with a seed is a leak (default 8)")
+    parser.add_argument("--holdout", metavar="PATH",
+                        help="real rows the model never saw, in the seed file's columns: measure distance to closest "
+                             "record and membership inference against them")
     parser.add_argument("--force", action="store_true", help="replace an existing bundle directory")
     parser.set_defaults(handler=run)
 
@@ -62,18 +66,21 @@ def run(args) -> int:
     from synthspec.report import render_html
     from synthspec.report.card import BundledFile, render_dataset_card
     from synthspec.validate import load_seeds, validate_records
-    from synthspec.validate.privacy_audit import audit_privacy
+    from synthspec.validate.privacy_audit import audit_privacy, privacy_metrics
 
     if args.ngram < 2:
-        raise SynthspecError(f"--ngram must be at least 2, got {args.ngram}", code="R006")
+        raise SynthspecError(f"--ngram must be at least 2, got {args.ngram}", code=codes.BAD_NGRAM)
     spec = compile_for_cli(args.spec, args.dataset).spec
     build = load_finished_build(spec, args.data, args.spec)
     data, manifest, records = build.data, build.manifest, build.records
     bundle = Path(args.out) if args.out else data.with_name(data.name + ".release")
     if bundle.exists() and not args.force:
-        raise SynthspecError(f"{bundle} already exists", code="R005", hint="use --force to replace it, or --out")
+        raise SynthspecError(f"{bundle} already exists", code=codes.BUNDLE_EXISTS, hint="use --force to replace it, or --out")
     seeds = load_seeds(spec)
     audit = audit_privacy(spec, records, seeds, ngram=args.ngram)
+    if args.holdout:
+        metrics = privacy_metrics(spec, records, seeds, _holdout(spec, args.holdout, seeds), seed=spec.seed)
+        audit.privacy_metrics = metrics.to_json() if metrics else None
     audit_json = json.dumps(audit.to_json(), indent=2, ensure_ascii=False, default=str) + "\n"
     if not audit.passed:
         ledger = data.with_name(data.name + ".leakage.json")
@@ -86,7 +93,7 @@ def run(args) -> int:
         raise SynthspecError(
             f"leakage audit failed: {leaking} of {len(records)} record(s) copy the seed data or carry personal data; "
             "nothing was released",
-            code="R003",
+            code=codes.LEAKAGE_AUDIT_FAILED,
             hint=f"every finding is in {ledger}. Add `validate seed_copy(ngram = {args.ngram}) drop` and "
                  "`forbidden drop` to the spec so the build regenerates such records, then rebuild",
         )
@@ -94,7 +101,7 @@ def run(args) -> int:
     report.data_file = data.name
     if report.failed:
         raise SynthspecError("a validator with policy `fail` triggered on this dataset; nothing was released",
-                             code="R004", hint=f"see: synthspec validate {data} --spec {args.spec}")
+                             code=codes.RELEASE_POLICY_FAIL, hint=f"see: synthspec validate {data} --spec {args.spec}")
 
     bundle.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{bundle.name}.", dir=bundle.parent))
@@ -103,7 +110,10 @@ def run(args) -> int:
         os.umask(umask)
         staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; a release is meant to be read
         shutil.copyfile(data, staging / data.name)
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+        released = {**manifest, "release": {"leakage_audit": "passed", "ngram": args.ngram,
+                                            "pii_detector": audit.pii_detector,
+                                            "privacy_metrics": audit.privacy_metrics}}
+        (staging / "manifest.json").write_text(json.dumps(released, indent=2, ensure_ascii=False) + "\n",
                                                encoding="utf-8")
         (staging / "report.json").write_text(
             json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -123,11 +133,31 @@ def run(args) -> int:
         staging.rename(bundle)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise SynthspecError(f"cannot write the release bundle: {exc.strerror or exc}", code="R007",
+        raise SynthspecError(f"cannot write the release bundle: {exc.strerror or exc}", code=codes.RELEASE_WRITE_FAILED,
                              hint=f"check free space and permissions under {bundle.parent}") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    m = audit.privacy_metrics
+    figures = (f"; closer to a seed than to an unseen row: {m['dcr_closer_to_train']:.0%} (DCR overfitting "
+               f"protection {m['dcr_overfitting_protection']:.2f}), membership-inference AUC "
+               f"{m['membership_inference_auc']:.2f}") if m else ""
     print(f"released {len(records)} records → {bundle}/ (leakage audit passed: longest run shared with a seed "
-          f"{audit.longest_shared_run} words, limit {args.ngram - 1}; dataset card {bundle / 'README.md'})")
+          f"{audit.longest_shared_run} words, limit {args.ngram - 1}{figures}; dataset card {bundle / 'README.md'})")
     return 0
+
+
+def _holdout(spec, path: str, seeds) -> list:
+    """The holdout rows, read with the seed file's column mapping; rows equal to a seed are left out."""
+    from synthspec.datafiles import load_seed_examples
+
+    if spec.seeds is None:
+        raise SynthspecError("--holdout needs the spec's seeds: they are the rows the model saw", code=codes.BAD_HOLDOUT,
+                             hint="declare `seeds` in the spec, or leave out --holdout")
+    rows = load_seed_examples(path, None, dict(spec.seeds.columns))
+    seen = {json.dumps(s.values, sort_keys=True, default=str) for s in seeds}
+    kept = [r for r in rows if json.dumps(r.values, sort_keys=True, default=str) not in seen]
+    if not kept:
+        raise SynthspecError(f"the holdout {path} has no rows the seeds do not also hold", code=codes.BAD_HOLDOUT,
+                             hint="give real rows that were not in the seed file")
+    return kept

@@ -24,11 +24,12 @@ def register(subparsers) -> None:
 
 
 def run_export(args) -> int:
+    from synthspec import codes
     from synthspec.diagnostics import SynthspecError
     from synthspec.report.review import export_review
 
     if args.sample < 1:
-        raise SynthspecError("--sample must be at least 1", code="R004")
+        raise SynthspecError("--sample must be at least 1", code=codes.BAD_SAMPLE_SIZE)
     sheet, form = export_review(args.data, args.out, sample=args.sample, seed=args.seed)
     print(f"wrote {sheet} and {form}")
     return 0

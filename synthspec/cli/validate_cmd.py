@@ -12,14 +12,24 @@ no `drop` policy removed.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.cli.common import compile_for_cli
-from synthspec.datafiles import read_table
+from synthspec.datafiles import read_records
 from synthspec.diagnostics import Diagnostic, SynthspecError
 
 QUOTE_MAX = 200_000  # records re-read so that the HTML report can quote them
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
 
 
 def register(subparsers) -> None:
@@ -35,7 +45,7 @@ def register(subparsers) -> None:
         "--clean", metavar="OUT", help="write the records that survive `drop` policies (JSONL)"
     )
     parser.add_argument(
-        "--workers", type=int, metavar="N", help="local worker processes for the streaming run (default: 2)"
+        "--workers", type=_positive, metavar="N", help="local worker processes for the streaming run (default: 2)"
     )
     parser.add_argument(
         "--ray", nargs="?", const="local", metavar="ADDRESS",
@@ -54,20 +64,22 @@ def run(args) -> int:
 
     spec = compile_for_cli(args.spec, args.dataset, quiet=args.json).spec
     if args.in_memory:
-        records = read_table(args.data)
+        records = read_records(args.data)
         if not records:
-            raise SynthspecError(Diagnostic(code="V010", message="no records to validate", file=args.data))
+            raise SynthspecError(
+                Diagnostic(code=codes.NO_RECORDS_TO_VALIDATE, message="no records to validate", file=args.data)
+            )
         report = validate_records(spec, records)
     else:
         from synthspec.validate.stream import validate_file
 
-        if args.workers is not None and args.workers < 1:
-            raise SynthspecError(Diagnostic(code="V012", message="--workers must be at least 1"))
         report = validate_file(spec, args.data, workers=args.workers, ray_address=args.ray)
         if report.record_count == 0:
-            raise SynthspecError(Diagnostic(code="V010", message="no records to validate", file=args.data))
+            raise SynthspecError(
+                Diagnostic(code=codes.NO_RECORDS_TO_VALIDATE, message="no records to validate", file=args.data)
+            )
         # the HTML report quotes record texts; only small files are re-read for that
-        records = read_table(args.data) if args.report and report.record_count <= QUOTE_MAX else None
+        records = read_records(args.data) if args.report and report.record_count <= QUOTE_MAX else None
     report.data_file = str(args.data)
     if args.report:
         try:
@@ -75,17 +87,11 @@ def run(args) -> int:
         except OSError as exc:
             raise SynthspecError(
                 Diagnostic(
-                    code="V011", message=f"cannot write the report: {exc.strerror or exc}", file=args.report
+                    code=codes.REPORT_WRITE_FAILED, message=f"cannot write the report: {exc.strerror or exc}", file=args.report
                 )
             ) from None
     if args.clean:
-        from synthspec.validate.batches import plan_chunks
-
-        with open(args.clean, "w", encoding="utf-8") as fh:
-            for chunk in plan_chunks(args.data):  # a second streaming pass: memory stays bounded
-                for i, r in enumerate(chunk.records(), start=chunk.start):
-                    if i not in report.dropped:
-                        fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+        _write_clean(Path(args.clean), _surviving(args.data, report.dropped))
     if args.json:
         json.dump(report.to_json(), sys.stdout, indent=2, ensure_ascii=False, default=str)
         print()
@@ -94,3 +100,30 @@ def run(args) -> int:
         if args.report:
             print(f"HTML report: {args.report}")
     return 1 if report.failed else 0
+
+
+def _surviving(path: str, dropped: set[int]) -> Iterator[dict]:
+    """The records no `drop` policy removed, read again chunk by chunk (memory stays bounded)."""
+    from synthspec.validate.batches import plan_chunks
+
+    for chunk in plan_chunks(path):
+        for i, r in enumerate(chunk.records(), start=chunk.start):
+            if i not in dropped:
+                yield r
+
+
+def _write_clean(out: Path, records: Iterable[dict]) -> None:
+    """The surviving records as JSONL (raw UTF-8, so read back as written), replaced atomically."""
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SynthspecError(
+            Diagnostic(code=codes.REPORT_WRITE_FAILED, message=f"cannot write the clean records: {exc.strerror or exc}", file=str(out))
+        ) from None

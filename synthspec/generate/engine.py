@@ -33,6 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample, file_sha256, load_seed_examples
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import Backend, DecodeSession
@@ -215,7 +216,7 @@ class Engine:
             raise SynthspecError(
                 f"technique `{spec.technique.name}` cannot be sharded: each record depends on the records "
                 "kept before it (a growing pool), which another shard cannot see",
-                code="B021",
+                code=codes.CANNOT_SHARD,
                 hint="build it in one process (no --shard); plain, counterfactual, gap_filling and adversarial "
                      "builds can be sharded",
             )
@@ -251,7 +252,7 @@ class Engine:
             if self.paths.out.exists() or self.paths.journal.exists():
                 raise SynthspecError(
                     f"{self.paths.out} already exists and was not written by this build (no manifest)",
-                    code="B003",
+                    code=codes.OUTPUT_NOT_OURS,
                     hint="re-run with --force to overwrite it, or choose another --out",
                 )
             return []

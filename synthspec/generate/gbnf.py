@@ -2,8 +2,8 @@
 
 An OpenAI-compatible llama.cpp server accepts a `grammar` field in GBNF, not
 llguidance Lark.  This covers the Lark subset lowering produces: rules and
-terminals, string literals, `/regex/` terminals (translated through Python's
-own regex parser), grouping, `[...]`, `? * +`, `{n}`, `{m,n}` and `~ n..m`.
+terminals, string literals, `/regex/` terminals (translated by the one regex
+core, `synthspec/regexcore.py`), grouping, `[...]`, `? * +`, `{n}`, `{m,n}` and `~ n..m`.
 Anything else raises `Untranslatable`; the backend then sends no grammar and
 relies on the client-side re-check (every result is checked anyway).
 """
@@ -11,14 +11,12 @@ relies on the client-side re-check (every result is checked anyway).
 from __future__ import annotations
 
 import re
-from re import _constants as C  # noqa: N812 - the stdlib's own names
-from re import _parser as sre
+
+from synthspec.regexcore import Untranslatable, gbnf_literal, gbnf_repeat, to_gbnf
+
+__all__ = ["Untranslatable", "lark_to_gbnf"]  # Untranslatable: defined by the regex core
 
 Node = tuple
-
-
-class Untranslatable(ValueError):
-    """The grammar uses a construct GBNF (or this translator) cannot express."""
 
 
 # ------------------------------------------------------------------ lark text → AST
@@ -160,62 +158,9 @@ def _unescape_lark_string(body: str) -> str:
 # ------------------------------------------------------------------ AST → GBNF
 
 
-def _char(code: int, in_class: bool) -> str:
-    ch = chr(code)
-    special = '"\\' if not in_class else "]\\^-["
-    if ch in special:
-        return "\\" + ch
-    if ch == "\n":
-        return "\\n"
-    if ch == "\t":
-        return "\\t"
-    if ch == "\r":
-        return "\\r"
-    if code < 0x20 or code == 0x7F:
-        return f"\\x{code:02X}"
-    return ch
-
-
-def _literal(text: str) -> str:
-    return '"' + "".join(_char(ord(c), False) for c in text) + '"'
-
-
-_CATEGORIES = {
-    C.CATEGORY_DIGIT: (False, [(48, 57)]),
-    C.CATEGORY_NOT_DIGIT: (True, [(48, 57)]),
-    C.CATEGORY_SPACE: (False, [(32, 32), (9, 13)]),
-    C.CATEGORY_NOT_SPACE: (True, [(32, 32), (9, 13)]),
-    C.CATEGORY_WORD: (False, [(48, 57), (65, 90), (97, 122), (95, 95)]),
-    C.CATEGORY_NOT_WORD: (True, [(48, 57), (65, 90), (97, 122), (95, 95)]),
-}
-
-
-def _class(items: list) -> str:
-    negate = False
-    ranges: list[tuple[int, int]] = []
-    for op, arg in items:
-        if op is C.NEGATE:
-            negate = True
-        elif op is C.LITERAL:
-            ranges.append((arg, arg))
-        elif op is C.RANGE:
-            ranges.append(arg)
-        elif op is C.CATEGORY:
-            neg, cat = _CATEGORIES.get(arg, (None, None))
-            if neg is None or neg:
-                raise Untranslatable("negated or unicode category inside a class")
-            ranges.extend(cat)
-        else:
-            raise Untranslatable(f"regex class item {op}")
-    body = "".join(_char(a, True) if a == b else f"{_char(a, True)}-{_char(b, True)}" for a, b in ranges)
-    return f"[{'^' if negate else ''}{body}]"
-
-
 class _Emitter:
     def __init__(self) -> None:
-        self.rules: dict[str, str] = {}
         self.names: dict[str, str] = {}
-        self.counter = 0
 
     def name(self, lark_name: str) -> str:
         if lark_name not in self.names:
@@ -223,16 +168,10 @@ class _Emitter:
                 r"[^a-z0-9]+", "-", lark_name.lower()) + f"-{len(self.names)}"
         return self.names[lark_name]
 
-    def fresh(self, body: str) -> str:
-        self.counter += 1
-        name = f"g-{self.counter}"
-        self.rules[name] = body
-        return name
-
     def node(self, node: Node) -> str:
         kind = node[0]
         if kind == "lit":
-            return _literal(node[1]) if node[1] else '""'
+            return gbnf_literal(node[1]) if node[1] else '""'
         if kind == "ref":
             return self.name(node[1])
         if kind == "seq":
@@ -241,50 +180,12 @@ class _Emitter:
         if kind == "alt":
             return "(" + " | ".join(self.node(n) for n in node[1]) + ")"
         if kind == "rep":
-            return self.repeat(self.node(node[1]), node[2], node[3])
+            return gbnf_repeat(self.node(node[1]), node[2], node[3])
         if kind == "re":
             if node[2]:
                 raise Untranslatable("regex flags are not translated")
-            try:
-                parsed = sre.parse(node[1])
-            except re.error as exc:
-                raise Untranslatable(f"bad regex: {exc}") from None
-            return self.regex(list(parsed))
+            return to_gbnf(node[1])
         raise Untranslatable(kind)
-
-    def repeat(self, inner: str, low: int, high: int | None) -> str:
-        group = f"({inner})"
-        if (low, high) == (0, 1):
-            return group + "?"
-        if (low, high) == (0, None):
-            return group + "*"
-        if (low, high) == (1, None):
-            return group + "+"
-        return group + (f"{{{low},}}" if high is None else f"{{{low},{high}}}")
-
-    def regex(self, items: list) -> str:
-        parts = []
-        for op, arg in items:
-            if op is C.LITERAL:
-                parts.append(_literal(chr(arg)))
-            elif op is C.NOT_LITERAL:
-                parts.append(f"[^{_char(arg, True)}]")
-            elif op is C.ANY:
-                parts.append("[^\\n]")
-            elif op is C.IN:
-                parts.append(_class(list(arg)))
-            elif op is C.CATEGORY:
-                parts.append(_class([(C.CATEGORY, arg)]))
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
-                low, high, sub = arg
-                parts.append(self.repeat(self.regex(list(sub)), low, None if high is C.MAXREPEAT else high))
-            elif op is C.SUBPATTERN:
-                parts.append("(" + self.regex(list(arg[-1])) + ")")
-            elif op is C.BRANCH:
-                parts.append("(" + " | ".join(self.regex(list(b)) for b in arg[1]) + ")")
-            else:
-                raise Untranslatable(f"regex construct {op} has no GBNF form")
-        return " ".join(parts) if parts else '""'
 
 
 def lark_to_gbnf(grammar: str) -> str:
@@ -301,5 +202,54 @@ def lark_to_gbnf(grammar: str) -> str:
     missing = set(emitter.names) - set(rules)
     if missing:
         raise Untranslatable(f"undefined names: {', '.join(sorted(missing))}")
-    out.extend(f"{name} ::= {body}" for name, body in emitter.rules.items())
     return "\n".join(out) + "\n"
+
+
+def finite_language(grammar: str, limit: int = 256) -> list[str] | None:
+    """Every sentence of a grammar whose language is finite and small (literals, choices, bounded
+    repeats of them), else None; a hosted API's JSON schema can then list them as an `enum`."""
+    grammar = "\n".join(line for line in grammar.splitlines() if not line.lstrip().startswith("%llguidance"))
+    try:
+        rules = _LarkParser(grammar).rules()
+    except Untranslatable:
+        return None
+    if "start" not in rules:
+        return None
+
+    def sentences(node: Node, depth: int) -> list[str] | None:
+        if depth > 32:
+            return None
+        kind = node[0]
+        if kind == "lit":
+            return [node[1]]
+        if kind == "ref":
+            return sentences(rules[node[1]], depth + 1) if node[1] in rules else None
+        if kind in ("seq", "alt"):
+            parts = [sentences(n, depth + 1) for n in node[1]]
+            if any(p is None for p in parts):
+                return None
+            if kind == "alt":
+                out = list(dict.fromkeys(s for p in parts for s in p))  # type: ignore[union-attr]
+            else:
+                out = [""]
+                for p in parts:
+                    out = [a + b for a in out for b in p]  # type: ignore[union-attr]
+                    if len(out) > limit:
+                        return None
+            return out if len(out) <= limit else None
+        if kind == "rep" and node[3] is not None:
+            inner = sentences(node[1], depth + 1)
+            if inner is None:
+                return None
+            out, level = ([""] if node[2] == 0 else []), [""]
+            for count in range(1, node[3] + 1):
+                level = [a + b for a in level for b in inner]
+                if len(level) > limit:
+                    return None
+                if count >= node[2]:
+                    out.extend(level)
+            out = list(dict.fromkeys(out))
+            return out if len(out) <= limit else None
+        return None
+
+    return sentences(rules["start"], 0)

@@ -10,11 +10,11 @@ have enforced the grammar at all.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import llguidance
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.cache import atomic_write_bytes, cache_dir, text_sha256
 
@@ -71,7 +71,7 @@ def _bad_grammar(grammar: str, message: str) -> SynthspecError:
     first = grammar.strip().splitlines()[0] if grammar.strip() else "<empty>"
     return SynthspecError(
         f"internal error: a lowered grammar is not valid llguidance Lark: {message}",
-        code="G001",
+        code=codes.GRAMMAR_INVALID,
         hint=f"please report this with your spec; grammar starts with: {first[:80]}",
     )
 
@@ -94,8 +94,3 @@ def accepts(grammar: str, text: str) -> bool:
     if not matcher.consume_tokens(list(text.encode("utf-8"))):
         return False
     return matcher.is_accepting() and not matcher.is_error()
-
-
-def grammar_lark_text(spec: str) -> str:
-    """The Lark text inside a compiled spec (used by converters that need the source)."""
-    return json.loads(spec)["grammars"][0]["lark_grammar"]

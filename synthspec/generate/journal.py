@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 
 
@@ -24,7 +25,7 @@ def write_error(path: Path, exc: OSError) -> SynthspecError:
     reason = exc.strerror or str(exc)
     return SynthspecError(
         f"cannot write {path}: {reason}",
-        code="B010",
+        code=codes.BUILD_WRITE_FAILED,
         hint="free disk space or choose a writable --out; records already written are kept, "
         "and re-running the same command resumes",
     )
@@ -33,7 +34,7 @@ def write_error(path: Path, exc: OSError) -> SynthspecError:
 def unreadable_error(path: Path, line: int, reason: str) -> SynthspecError:
     """A clear error for a build file damaged somewhere other than its last line."""
     return SynthspecError(Diagnostic(
-        code="B012",
+        code=codes.BUILD_FILE_DAMAGED,
         message=f"line {line} of {path.name} is unreadable ({reason}) and is not the last line, so it is not "
                 "a torn write",
         hint="the file was changed by something other than synthspec; restore it, delete that line by hand, "

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import ModelIdentity
 from synthspec.generate.cache import atomic_write_bytes, text_sha256
-from synthspec.ir.model import Spec
+from synthspec.ir.model import TRANSPORT_SETTINGS, Spec
 
 MANIFEST_VERSION = 2
 
@@ -65,7 +66,7 @@ def model_settings(spec: Spec) -> dict[str, Any]:
     Derived from the model's dump, so a setting added to `ModelSpec` (e.g.
     `repeat_penalty`) is part of the identity without anyone listing it here.
     """
-    return spec.model.model_dump(mode="json", exclude={"ref", "servers"})
+    return spec.model.model_dump(mode="json", exclude={"ref", *TRANSPORT_SETTINGS})
 
 
 def build_identity(spec: Spec, model: ModelIdentity, seeds_sha256: str | None,
@@ -99,7 +100,7 @@ class Manifest:
         except (OSError, ValueError):
             raise SynthspecError(
                 f"the build manifest {self.path} is unreadable",
-                code="B002",
+                code=codes.MANIFEST_UNREADABLE,
                 hint="re-run with --force to start the build over",
             ) from None
 
@@ -121,6 +122,6 @@ def check_resumable(previous: dict[str, Any], identity: dict[str, Any], out: Pat
         details = ", ".join(f"{key}: {old.get(key)!r} → {identity[key]!r}" for key in changed)
         raise SynthspecError(
             f"{out} was built with different settings ({details}); refusing to mix records of two builds",
-            code="B001",
+            code=codes.BUILD_SETTINGS_CHANGED,
             hint="re-run with --force to discard the old records and start over, or choose another --out",
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.journal import AppendFile, read_jsonl_tail_safe
 from synthspec.generate.manifest import MANIFEST_VERSION, Manifest
@@ -24,7 +25,7 @@ from synthspec.generate.state import BuildLock, BuildPaths, entry_json, parse_en
 
 
 def _error(message: str, hint: str | None = None) -> SynthspecError:
-    return SynthspecError(message, code="B022", hint=hint)
+    return SynthspecError(message, code=codes.MERGE_FAILED, hint=hint)
 
 
 def read_parts(parts: list[Path]) -> list[tuple[int, Path, dict[str, Any]]]:
@@ -81,7 +82,7 @@ def assemble(out: Path, parts: list[Path], force: bool = False) -> dict[str, Any
     with BuildLock(paths.lock):
         existing = [p for p in paths.all() if p.exists()]
         if existing and not force:
-            raise SynthspecError(f"{out} already exists", code="B003",
+            raise SynthspecError(f"{out} already exists", code=codes.OUTPUT_NOT_OURS,
                                  hint="re-run with --force to replace it, or choose another output")
         for path in existing:
             path.unlink()

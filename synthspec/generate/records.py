@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.backends.base import GenRequest, GenResult
 from synthspec.generate.state import JournalEntry, RejectEntry
@@ -194,7 +195,7 @@ class RecordLogic:
         if fatal is not None:
             raise SynthspecError(
                 f"validator {fatal.validator!r} (policy fail) rejected record {task.index}: {fatal.message}",
-                code="V004",
+                code=codes.POLICY_FAIL,
                 hint=f"the record is in {self.rejects_path}; the records already written stay. "
                      "Change the spec (or the validator's policy to drop/flag) and re-run to resume",
             )

@@ -106,8 +106,9 @@ class Scheduler:
 
     def _flush(self, done: list[Task], active: list[Task]) -> None:
         if done or self.logic.ledger:
-            self.commit(list(done), active, False)
-            done.clear()
+            batch = list(done)
+            done.clear()  # before committing: a Ctrl-C raised as the commit ends must not commit them twice
+            self.commit(batch, active, False)
 
     # -------------------------------------------------------------- one record
 

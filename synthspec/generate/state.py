@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 
 
@@ -126,13 +127,13 @@ def parse_entry(row: dict[str, Any], where: str = "journal") -> Entry:
     kind = row.get("kind") or ("record" if "record" in row else "drop" if "dropped" in row else None)
     cls = _KINDS.get(str(kind))
     if cls is None or not isinstance(row.get("index"), int):
-        raise SynthspecError(f"the {where} has a line that is not a build entry: {str(row)[:120]}", code="B012",
+        raise SynthspecError(f"the {where} has a line that is not a build entry: {str(row)[:120]}", code=codes.BUILD_FILE_DAMAGED,
                              hint="re-run with --force to start the build over")
     names = {f.name for f in dataclasses.fields(cls)}
     try:
         return cls(**{k: v for k, v in row.items() if k in names} | {"kind": kind})
     except TypeError as exc:
-        raise SynthspecError(f"the {where} has a malformed {kind} line: {exc}", code="B012",
+        raise SynthspecError(f"the {where} has a malformed {kind} line: {exc}", code=codes.BUILD_FILE_DAMAGED,
                              hint="re-run with --force to start the build over") from None
 
 
@@ -236,7 +237,7 @@ class BuildLock:
             target = self.path.name[: -len(".lock")]
             raise SynthspecError(
                 f"another build is writing {self.path.with_name(target)} right now (pid {holder})",
-                code="B013",
+                code=codes.BUILD_LOCKED,
                 hint="wait for it to finish, or choose another --out; two builds into one output would mix records",
             ) from None
         os.ftruncate(fd, 0)

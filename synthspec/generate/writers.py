@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate.journal import AppendFile, fsync_dir, write_error
 
@@ -83,7 +84,8 @@ class DatasetWriter:
             import pyarrow.parquet as pq
         except ImportError:
             raise SynthspecError(
-                "Parquet output needs pyarrow", code="B011", hint="pip install pyarrow, or write JSONL/CSV"
+                "Parquet output needs pyarrow", code=codes.PARQUET_NEEDS_PYARROW,
+                hint="pip install pyarrow, or write JSONL/CSV"
             ) from None
         columns = {name: [_flat(r.get(name)) if name == PROVENANCE else r.get(name) for r in records]
                    for name in self.columns}

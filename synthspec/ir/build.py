@@ -9,7 +9,7 @@ resolved.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 from synthspec.check.context import CheckContext, value_python
 from synthspec.check.regexes import regex_width
@@ -83,7 +83,9 @@ def _field(ctx: CheckContext, decl: ast.FieldDecl, global_bans: list[ir.Forbidde
             pattern = pattern[1:]
         if pattern.endswith("$") and not pattern.endswith("\\$"):
             pattern = pattern[:-1]
-        return ir.PatternField(name=name, pattern=pattern, min_length=width[0], max_length=width[1], span=span)
+        # the span of a pattern field is its regex: what a lowering error (L002) points at
+        return ir.PatternField(name=name, pattern=pattern, min_length=width[0], max_length=width[1],
+                               span=_span(ftype.pattern.pos) or span)
     if isinstance(ftype, ast.TextType):
         return _text(ctx, name, ftype, global_bans, span)
     assert isinstance(ftype, ast.DerivedType)
@@ -102,7 +104,7 @@ def _seed_int_range(ctx: CheckContext, name: str) -> ir.IntRange:
     values = []
     for row in ctx.seed_rows or []:
         try:
-            values.append(int(float(row.get(name))))
+            values.append(int(float(row.get(name))))  # type: ignore[arg-type]  # None -> TypeError
         except (TypeError, ValueError):
             continue
     if not values:
@@ -121,7 +123,7 @@ def _text(ctx: CheckContext, name: str, ftype: ast.TextType, global_bans: list[i
         elif isinstance(prop, ast.CharsProp):
             chars = ir.IntRange(min=int(prop.range.low.value), max=int(prop.range.high.value))
         elif isinstance(prop, ast.ToneProp):
-            kind = "field" if isinstance(prop.value, ast.Name) else "literal"
+            kind: Literal["field", "literal"] = "field" if isinstance(prop.value, ast.Name) else "literal"
             tone = ir.Tone(kind=kind, value=prop.value.value)
         elif isinstance(prop, ast.StyleProp):
             style = prop.value.value
@@ -148,12 +150,12 @@ def _seeds(ctx: CheckContext) -> ir.SeedSource | None:
         if name not in columns and ctx.seed_columns and name in ctx.seed_columns:
             columns[name] = name
     resolved = (ctx.base_dir / stmt.path.value).resolve()
-    return ir.SeedSource(path=stmt.path.value, resolved_path=str(resolved), format=fmt, columns=columns,
+    return ir.SeedSource(path=stmt.path.value, resolved_path=str(resolved), format=cast(Any, fmt), columns=columns,
                          id_column=id_column, span=_span(stmt.pos))
 
 
 def _condition(cond: ast.Condition) -> ir.Condition:
-    return ir.Condition(field=cond.field.value, op=cond.op, value=value_python(cond.value))
+    return ir.Condition(field=cond.field.value, op=cast(Any, cond.op), value=value_python(cond.value))
 
 
 def _counterfactual(cf: ast.CounterfactualStmt) -> ir.CounterfactualAxis:
@@ -195,10 +197,10 @@ def build_ir(ctx: CheckContext) -> ir.Spec:
     seed = next((s.value for s in ctx.statements(ast.SeedStmt)), 0)
     output_stmt = next(iter(ctx.statements(ast.OutputStmt)), None)
     if output_stmt is not None:
+        inferred = infer_format(output_stmt.path.value)
         fmt = output_stmt.format.value if output_stmt.format else (
-            "parquet" if output_stmt.path.value.endswith(".parquet") else
-            "csv" if output_stmt.path.value.endswith(".csv") else "jsonl")
-        output = ir.OutputSpec(path=output_stmt.path.value, format=fmt)
+            inferred if inferred in ("csv", "parquet") else "jsonl")
+        output = ir.OutputSpec(path=output_stmt.path.value, format=cast(Any, fmt))  # pydantic checks the value
     else:
         output = ir.OutputSpec(path=f"out/{dataset.name.value}.jsonl", format="jsonl")
     technique_stmt = next(iter(ctx.statements(ast.TechniqueStmt)), None)

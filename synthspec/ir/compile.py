@@ -27,17 +27,19 @@ def compile_spec(
     path: str | Path,
     validators: Mapping[str, Any] | None = None,
     dataset: str | None = None,
+    validator_failures: Mapping[str, str] | None = None,
 ) -> CompileResult:
     """Compile a `.synth` file.  Raises `SynthspecError` carrying *all* diagnostics if any is an error.
 
     `validators` maps installed validator names to their parameter models; when
     given, unknown validators and bad parameters are reported (the CLI injects it
-    from the validate stage).
+    from the validate stage); `validator_failures` maps names of plugins that failed to load to why.
     """
     source = read_source(path)
     spec_file = parse_source(source)
     sources = {source.path: source.text}
-    ctx = run_checks(spec_file, sources, validators=validators, dataset_name=dataset)
+    ctx = run_checks(spec_file, sources, validators=validators, dataset_name=dataset,
+                     validator_failures=validator_failures)
     if ctx.has_errors:
         raise SynthspecError(ctx.diagnostics, sources=ctx.sources)
     spec = build_ir(ctx)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from synthspec.ir.params import canonical_backend
 
 IR_VERSION = 1
 
@@ -233,7 +235,7 @@ class SeedSource(Frozen):
     span: Span | None = None
 
 
-Technique = Literal["plain", "self_instruct", "paraphrase", "counterfactual", "adversarial", "gap_filling"]
+Technique = Literal["plain", "self_instruct", "paraphrase", "counterfactual", "adversarial", "gap_filling"]  # = ir/params.TECHNIQUES
 Policy = Literal["drop", "flag", "fail"]
 Scalar = Union[str, int, float, bool, None]
 ParamValue = Union[Scalar, list[Any], dict[str, Any]]
@@ -256,17 +258,38 @@ class ValidatorUse(Frozen):
 
 
 class ModelSpec(Frozen):
-    """Which model runs and how it samples; `ref` None means the embedded default."""
+    """Which model runs and how it samples; `ref` None means the embedded default.
+
+    The limits here are the ones the checker enforces on a spec's `model { }` block (it validates the block
+    through this model), so they are stated once.  `backend` is stored by its canonical name (`hf` →
+    `transformers`, see ir/params.py) when it names one.
+    """
 
     backend: str | None = None
     ref: str | None = None
     servers: tuple[str, ...] = ()
-    temperature: float = 0.8
-    top_p: float = 0.95
-    top_k: int | None = None
-    max_tokens: int | None = None
+    temperature: float = Field(0.8, ge=0.0, le=5.0, strict=True)
+    top_p: float = Field(0.95, ge=0.0, le=1.0, strict=True)
+    top_k: int | None = Field(None, ge=1, le=1_000_000, strict=True)
+    max_tokens: int | None = Field(None, ge=1, le=1_000_000, strict=True)
     # A small base model loops on its own phrases; a mild penalty on repeated tokens keeps texts varied.
-    repeat_penalty: float = 1.1
+    repeat_penalty: float = Field(1.1, ge=1.0, le=2.0, strict=True)
+    # The server backend (None: its defaults, docs/scale.md). They decide how requests travel, not what a
+    # record is, so the build identity leaves them out (TRANSPORT_SETTINGS).
+    dialect: str | None = None
+    per_server: int | None = Field(None, ge=1, le=4096, strict=True)
+    retries: int | None = Field(None, ge=0, le=100, strict=True)
+    timeout: float | None = Field(None, ge=0.1, le=86_400.0, strict=True)
+
+    @field_validator("backend")
+    @classmethod
+    def _canonical_backend(cls, value: str | None) -> str | None:
+        # an unknown name is kept as written: the checker (C097) and open_backend (M000) say what is wrong
+        return None if value is None else canonical_backend(value) or value
+
+
+#: model-block settings about reaching servers, not about sampling: outside the build identity
+TRANSPORT_SETTINGS = ("servers", "dialect", "per_server", "retries", "timeout")
 
 
 class OutputSpec(Frozen):

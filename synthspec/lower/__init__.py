@@ -29,7 +29,7 @@ from synthspec.lower.grammar import (
 from synthspec.lower.order import field_order, layout_order
 from synthspec.lower.plan import EditOf, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
-from synthspec.lower.sampling import sample_columns, sub_seed
+from synthspec.lower.sampling import sample_columns, sample_record, sub_seed
 from synthspec.lower.verify import verify_record
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "layout_order",
     "parse_value",
     "plan_field",
+    "plan_record",
     "plan_records",
     "verify_record",
 ]
@@ -55,16 +56,23 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
     resolved again when their target is planned).
     """
     seeds = list(seeds)
-    plans = []
-    for index, sampled in enumerate(sample_columns(spec, seeds)):
-        record_seed = sub_seed(spec.seed, index)
-        active = [i for i, rule in enumerate(spec.constraints)
-                  if all(c.field in sampled for c in rule.conditions)
-                  and all(holds(c, sampled) for c in rule.conditions)]
-        plans.append(RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
-                                seed_ids=choose_shots(spec, seeds, sampled, record_seed),
-                                constraints=tuple(active)))
-    return plans
+    return [_plan(spec, seeds, index, sampled) for index, sampled in enumerate(sample_columns(spec, seeds))]
+
+
+def plan_record(spec: Spec, seeds: Sequence[SeedExample], index: int) -> RecordPlan:
+    """The plan of record `index` alone, equal to `plan_records(spec, seeds)[index]` (for `explain`)."""
+    seeds = list(seeds)
+    return _plan(spec, seeds, index, sample_record(spec, seeds, index))
+
+
+def _plan(spec: Spec, seeds: list[SeedExample], index: int, sampled: dict[str, Any]) -> RecordPlan:
+    record_seed = sub_seed(spec.seed, index)
+    active = [i for i, rule in enumerate(spec.constraints)
+              if all(c.field in sampled for c in rule.conditions)
+              and all(holds(c, sampled) for c in rule.conditions)]
+    return RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
+                      seed_ids=choose_shots(spec, seeds, sampled, record_seed),
+                      constraints=tuple(active))
 
 
 @lru_cache(maxsize=512)
@@ -99,8 +107,9 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
     edit: EditOf | None = record.edit_of.get(name)
-    if edit is not None and isinstance(spec.field(name), TextField):
-        lowered = edit_grammar(spec.field(name), resolve(spec, name, known), edit.original, edit.max_edits,
+    field = spec.field(name)
+    if edit is not None and isinstance(field, TextField):
+        lowered = edit_grammar(field, resolve(spec, name, known), edit.original, edit.max_edits,
                                frozenset(edit.must_change), edit.avoid)
     else:
         lowered = lower_field(spec, name, known, record.words.get(name))
@@ -131,8 +140,7 @@ def grammar_notes(spec: Spec) -> list[str]:
 
 def explain_field(spec: Spec, name: str, seeds: Sequence[SeedExample] = (), record: int = 0) -> str:
     """A readable account of field `name` for one sample record: its grammar, budget and prompt."""
-    plans = plan_records(spec, seeds)
-    plan = plans[min(max(record, 0), len(plans) - 1)] if plans else RecordPlan(0, sub_seed(spec.seed, 0), {})
+    plan = plan_record(spec, seeds, min(max(record, 0), spec.count - 1))
     values: dict[str, Any] = {}
     for other in field_order(spec):
         if other == name:

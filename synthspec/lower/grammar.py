@@ -54,6 +54,9 @@ MAX_WORD_CHARS = 16
 # (or unbounded), so they get a tight bound.
 MAX_DIGIT_WORD_CHARS = 8
 MAX_GRAMMAR_INCLUDES = 3
+# The unrolled automaton (includes, PII) has a rule per word position; llguidance's grammar compiler overflows its
+# stack on a chain of ~3,000 (measured: 2,500 compiles, 3,000 crashes the process), so beyond this it is refused.
+MAX_UNROLLED_WORDS = 2000
 # Gemma 3 tokenizer: 1.2-1.3 tokens/word on the seed texts, p95 1.7, max 2.3.  The budget must hold the
 # longest text the grammar allows from any model, including a weak one spelling out odd words
 # piecewise, so it is set well above that: an unused budget costs nothing.
@@ -244,6 +247,11 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
     row limit at 150 words × 8 states; right recursion predicts one level at
     a time (rows stay at O(states) items, plus O(k) when a text may end).
     """
+    if high > MAX_UNROLLED_WORDS:
+        raise SynthspecError(Diagnostic(
+            code="L003", message=f"a text that must include values or must not include pii may have at most "
+                                 f"{MAX_UNROLLED_WORDS:,} words, not {high:,}",
+            hint="lower the word limit; the grammar counts words one rule per position"))
     full = (1 << len(includes)) - 1
     start_state = (0, 0)
 
@@ -383,6 +391,7 @@ def pattern_grammar(f: PatternField) -> Lowered:
             code="L002", message=f"the pattern of `{f.name}` cannot be lowered to a grammar: {exc}",
             file=span.file if span else None, line=span.line if span else None,
             column=span.column if span else None,
+            end_column=span.end_column if span and span.end_line == span.line else None,
             hint="use plain regex syntax: classes, groups, alternation and repeats")) from None
     budget = (f.max_length if f.max_length is not None else PATTERN_DEFAULT_CHARS) + 4
     grammar = f'%llguidance {{}}\n\nstart: " " VALUE "\\n"\nVALUE: /{regex}/\n'

@@ -41,6 +41,7 @@ def field_order(spec: Spec) -> list[str]:
             raise SynthspecError(Diagnostic(code="L030", message=f"fields depend on each other in a cycle: {cycle}",
                                             file=span.file if span else spec.source_file,
                                             line=span.line if span else None,
+                                            column=span.column if span else None,
                                             hint="a text can include another field only if that one does not "
                                                  "include it back"))
         visiting.append(name)

@@ -27,12 +27,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec, TextField
+from synthspec.ir.params import PlainParams
 from synthspec.lower.plan import RecordPlan
 from synthspec.lower.sampling import rng_for
 
 # Seed examples per prompt when the spec does not say.  Measured (bench/bench_tstr.py, BANKING77, three
 # seeds): 8 shots train a classifier to 0.716 real-test accuracy where 4 reach 0.672, for ~35 % more time.
-DEFAULT_SHOTS = 8
+DEFAULT_SHOTS: int = PlainParams.model_fields["shots"].default  # ir/params.py states it once
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
@@ -114,7 +115,7 @@ def _tone(spec: Spec, field: Any, values: dict[str, Any]) -> str | None:
     if tone is None:
         return None
     if tone.kind == "literal":
-        return tone.value
+        return str(tone.value)
     value = values.get(tone.value)
     return None if value in (None, "") else one_line(value)
 

@@ -26,7 +26,8 @@ from synthspec.ir.model import (
     TextField,
 )
 from synthspec.lower.constraints import resolve, terms_of
-from synthspec.lower.regex import find_pii, term_pattern
+from synthspec.lower.regex import term_pattern
+from synthspec.pii import find_blocked
 
 
 @lru_cache(maxsize=1024)
@@ -40,7 +41,7 @@ def _compiled(pattern: str, flags: int) -> re.Pattern[str] | None:
 def forbidden_hits(item: Forbidden, text: str) -> list[str]:
     """What of `item` occurs in `text` (empty: nothing)."""
     if item.kind == "class":
-        return find_pii(text) if item.name == "pii" else []
+        return find_blocked(text) if item.name == "pii" else []
     if item.kind == "regex":
         regex = _compiled(item.pattern or "", 0 if item.case_sensitive else re.IGNORECASE)
         return [m.group(0) for m in regex.finditer(text)] if regex else []

@@ -110,9 +110,10 @@ class IntegerType:
 @dataclass
 class DecimalType:
     range: Range
-    places: int | None
+    places: int | float | None  # as written; the checker says when it is not a whole number in 0..12
     from_seeds: bool
     pos: Pos = NO_POS
+    places_num: Num | None = field(default=None, compare=False)  # where `places` was written
 
 
 @dataclass
@@ -224,13 +225,13 @@ class Import:
 
 @dataclass
 class CountStmt:
-    value: int
+    value: int | float  # as written (the checker refuses fractions and values below 1)
     pos: Pos = NO_POS
 
 
 @dataclass
 class SeedStmt:
-    value: int
+    value: int | float  # as written (the checker refuses fractions and negatives)
     pos: Pos = NO_POS
 
 

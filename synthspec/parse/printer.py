@@ -107,7 +107,7 @@ def format_field_type(ftype: ast.FieldType) -> str:
     if isinstance(ftype, ast.DecimalType):
         text = f"decimal {_range(ftype.range)}"
         if ftype.places is not None:
-            text += f" places {ftype.places}"
+            text += f" places {ftype.places_num.text if ftype.places_num is not None else ftype.places}"
         return text + (" from seeds" if ftype.from_seeds else "")
     if isinstance(ftype, ast.BooleanType):
         return "boolean" if ftype.probability is None else f"boolean({ftype.probability.text})"

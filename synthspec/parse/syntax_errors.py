@@ -46,7 +46,9 @@ _KNOWN_MISTAKES: dict[str, tuple[str, str, str, list[str]]] = {
         "P014",
         "a block is not closed",
         "add the missing `}`",
-        ["dataset d { count 5", "dataset d { field t: text { words 1..2 }"],
+        ["dataset d { count 5", "dataset d { field t: text { words 1..2 }", "dataset d { field t: text",
+         "dataset d { field t: text { words 1..2",
+         "dataset d { field n: integer 1..5", 'dataset d { field s: category("a")', "dataset d {"],
     ),
     "unknown_statement": (
         "P015",
@@ -54,6 +56,12 @@ _KNOWN_MISTAKES: dict[str, tuple[str, str, str, list[str]]] = {
         "statements are: count, seed, output, seeds, list, field, use, when, must not include, counterfactual, "
         "technique, validate, model, prompt",
         ["dataset d { counts 5 }", "dataset d { name 5 }", "dataset d { foo }"],
+    ),
+    "statement_without_number": (
+        "P017",
+        "`count` and `seed` take a number",
+        "write e.g. `count 100` or `seed 7`",
+        ["dataset d { count }", "dataset d { seed }", 'dataset d { count "5" }', "dataset d { count many }"],
     ),
     "unknown_text_property": (
         "P016",
@@ -101,13 +109,58 @@ def _friendly(terminal: str) -> str:
     return terminal
 
 
-def _label(exc: UnexpectedInput) -> str | None:
+@functools.lru_cache(maxsize=1)
+def _example_errors() -> list[tuple[str, int, frozenset[str] | None, str, str]]:
+    """(label, parser state, accepted terminals, token type, token text) of every labelled example, parsed once."""
     from synthspec.parse.parser import _parser
 
-    try:
-        return exc.match_examples(_parser().parse, _examples(), use_accepts=True)
-    except Exception:  # match_examples re-parses; never let labelling hide the real error
+    found = []
+    for label, examples in _examples().items():
+        for example in examples:
+            try:
+                _parser().parse(example)
+            except UnexpectedInput as exc:
+                state = getattr(exc, "state", None)
+                token = getattr(exc, "token", None)
+                if state is None:
+                    continue
+                accepts = getattr(exc, "accepts", None)
+                found.append((label, state.position, frozenset(accepts) if accepts is not None else None,
+                              getattr(token, "type", ""), str(token) if token is not None else ""))
+    return found
+
+
+def _label(exc: UnexpectedInput) -> str | None:
+    """The label of the example mistake that left the parser where this one did.
+
+    Like lark's `match_examples`, but the parser state is compared by its number only: lark also compares
+    the depth of the stack, which grows with every statement before the mistake, so a mistake in the
+    second statement of a dataset never matched an example written as the first.  Among examples in the
+    same state and with the same kind of token (or both a bad character), the same token wins, then the
+    first listed.
+    """
+    state = getattr(exc, "state", None)
+    if state is None:
         return None
+    token = getattr(exc, "token", None)
+    accepts = getattr(exc, "accepts", None)
+    accepts = frozenset(accepts) if accepts is not None else None
+    kind = getattr(token, "type", "")
+    best: tuple[int, str] | None = None
+    try:
+        examples = _example_errors()
+    except Exception:  # labelling must never hide the real error
+        return None
+    for label, position, example_accepts, example_kind, example_text in examples:
+        if position != state.position or (accepts is not None and example_accepts is not None
+                                          and accepts != example_accepts):
+            continue
+        if example_kind != kind:  # `}` missing at the end of the file says nothing about a stray name
+            continue
+        rank = 0 if token is not None and example_text == str(token) else 1
+        if best is None or rank < best[0]:
+            best = (rank, label)
+    return best[1] if best else None
 
 
 def _expected_words(exc: UnexpectedInput) -> str:
@@ -134,7 +187,8 @@ def describe_syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
     """A diagnostic for a parse failure: place, what was found, what was expected, and a hint."""
     line = getattr(exc, "line", None)
     column = getattr(exc, "column", None)
-    if isinstance(exc, UnexpectedEOF) or line in (None, -1):
+    at_end = isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    if isinstance(exc, UnexpectedEOF) or at_end or line in (None, -1):
         lines = source.text.rstrip("\n").split("\n")
         line = len(lines)
         column = len(lines[-1]) + 1
@@ -162,5 +216,25 @@ def describe_syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
     end_column = None
     if isinstance(exc, UnexpectedToken) and exc.token.type != "$END" and column is not None:
         end_column = column + max(1, len(str(exc.token)))
+        column = _word_start(source, line, column)
     return Diagnostic(code=code, message=message, file=source.path, line=line, column=column,
                       end_column=end_column, hint=hint)
+
+
+def _word_start(source: Source, line: int, column: int) -> int:
+    """The column where the word holding `column` starts: in `counts 5` the lexer takes the keyword
+    `count` and stumbles on `s`, but the mistake is the word `counts`."""
+    lines = source.text.split("\n")
+    if not 1 <= line <= len(lines):
+        return column
+    text = lines[line - 1]
+
+    def wordy(i: int) -> bool:
+        return 0 <= i < len(text) and (text[i].isalnum() or text[i] == "_")
+
+    start = column - 1
+    if not wordy(start):
+        return column
+    while wordy(start - 1):
+        start -= 1
+    return start + 1

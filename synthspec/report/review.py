@@ -19,6 +19,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import read_table
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.validate.api import record_id
@@ -49,7 +50,7 @@ def export_review(
     """Write `ratings.csv` and `review.html` for a seeded sample of the records; return both paths."""
     records = read_table(data)
     if not records:
-        raise SynthspecError(Diagnostic(code="R001", message="no records to review", file=str(data)))
+        raise SynthspecError(Diagnostic(code=codes.NO_RECORDS_TO_REVIEW, message="no records to review", file=str(data)))
     indices = sorted(random.Random(seed).sample(range(len(records)), min(sample, len(records))))
     cols = _data_columns(records)
     out = Path(out_dir)
@@ -163,7 +164,7 @@ def _score(value: str, path: Path, line: int, column: str) -> int | None:
     if not 1 <= score <= 5 or str(score) != value.split(".")[0]:
         raise SynthspecError(
             Diagnostic(
-                code="R003",
+                code=codes.BAD_RATING,
                 message=f"{column} must be a whole number 1-5, got {value!r}",
                 file=str(path),
                 line=line,
@@ -195,7 +196,7 @@ def import_review(path: str | Path) -> ReviewSummary:
     if rows and "record_index" not in rows[0]:
         raise SynthspecError(
             Diagnostic(
-                code="R002",
+                code=codes.NOT_A_RATING_SHEET,
                 message="not a rating sheet: no record_index column",
                 file=str(path),
                 hint="use the ratings.csv written by `synthspec review export`",
@@ -205,7 +206,7 @@ def import_review(path: str | Path) -> ReviewSummary:
     if missing:
         raise SynthspecError(
             Diagnostic(
-                code="R002", message=f"rating sheet lacks column(s) {', '.join(missing)}", file=str(path)
+                code=codes.NOT_A_RATING_SHEET, message=f"rating sheet lacks column(s) {', '.join(missing)}", file=str(path)
             )
         )
     cats = _category_columns(rows, {*FIXED, *DIMENSIONS, "comment"})

@@ -11,6 +11,7 @@ it returns typed `Finding`s.  Bumping `API_VERSION` is a breaking change.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -20,12 +21,11 @@ from pydantic import BaseModel, ConfigDict
 
 from synthspec.datafiles import SeedExample
 from synthspec.generate.records import Rejection  # the engine's type: one Rejection for validators and builds
-from synthspec.ir.model import Spec
+from synthspec.ir.model import Policy, Spec  # one Policy: the IR's (a spec's `validate ... drop`)
 
 API_VERSION = 1
 
-Policy = Literal["drop", "flag", "fail"]
-POLICIES: tuple[str, ...] = ("drop", "flag", "fail")
+POLICIES: tuple[str, ...] = typing.get_args(Policy)
 
 
 class Scope(str, Enum):
@@ -204,7 +204,11 @@ class Validator:
             return self.finish(state, replace(ctx, shared=batch.features, total=len(batch)))
         findings: list[Finding] = []
         for index, record in enumerate(ctx.records):
-            findings.extend(self.check_record(record, index, ctx))
+            found = self.check_record(record, index, ctx)
+            if not isinstance(found, (list, tuple)):
+                raise TypeError(f"{type(self).__name__}.check_record returned {type(found).__name__} "
+                                f"{found!r:.60}, not a list of Finding")
+            findings.extend(found)
         return ValidatorResult(findings=findings)
 
     # two-phase API (streaming) ---------------------------------------------------

@@ -11,16 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from synthspec.grammar.terms import term_regex
 from synthspec.ir.model import Forbidden
 
-
-def term_regex(terms: tuple[str, ...] | list[str], case_sensitive: bool = False) -> re.Pattern[str] | None:
-    """One alternation matching any term as a whole word (None when there are no terms)."""
-    cleaned = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
-    if not cleaned:
-        return None
-    body = "|".join(re.escape(t) for t in cleaned)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", 0 if case_sensitive else re.IGNORECASE)
+__all__ = ["ForbiddenMatcher", "compile_forbidden", "term_regex"]  # term_regex: the one in grammar/terms.py
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,16 @@ is compared with every seed's, for
 - an exact or near copy of a seed (normalised text; MinHash Jaccard),
 - a run of `ngram` or more consecutive words shared with one seed,
 - a patterned value (an order number, an account id) equal to a seed's,
-- personal data of any kind the PII detectors know, whoever invented it.
+- personal data of any kind the PII detector knows (names too, with the `pii`
+  extra; `pii_detector` in the audit says which detector ran), whoever invented it.
 
 Besides the findings it measures the longest run of words any record shares
 with any seed: the figure a dataset card can quote as the evidence ("no record
-shares more than k consecutive words with the real data").
+shares more than k consecutive words with the real data").  Given real rows the
+model never saw (a holdout), `privacy_metrics` adds two distance-based figures:
+how often a synthetic record is closer to a training row than to a holdout row
+(distance to closest record, as SDMetrics' DCROverfittingProtection), and the
+AUC of a membership-inference attack that uses those distances.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any
 from synthspec.datafiles import SeedExample
 from synthspec.ir.model import Spec
 from synthspec.validate.api import record_id
-from synthspec.validate.pii import find_pii
+from synthspec.validate.pii import get_detector
 from synthspec.validate.reference import match_reference
 from synthspec.validate.text import ngrams, words
 
@@ -53,6 +58,8 @@ class PrivacyAudit:
     near_threshold: float
     longest_shared_run: int = 0
     longest_shared_example: dict[str, Any] | None = None
+    pii_detector: str = ""
+    privacy_metrics: dict[str, Any] | None = None  # `PrivacyMetrics.to_json()`, when a holdout was given
     findings: list[LeakFinding] = field(default_factory=list)
 
     @property
@@ -147,8 +154,130 @@ def audit_privacy(
                 value = record.get(name)
                 if value not in (None, "") and str(value) in real:
                     add(i, "identifier", f"{name} {value!r} is a real value (seed {real[str(value)]})")
-    for i, record in enumerate(records):
-        for kind, hit in find_pii(_joined(record, fields)):
-            add(i, "pii", f"{kind.replace('_', ' ')} {hit!r}")
+    detector = get_detector()
+    audit.pii_detector = detector.name
+    found_pii = detector.find_many([_joined(r, fields) for r in records])
+    for i, hits in enumerate(found_pii):
+        for hit in hits:
+            add(i, "pii", f"{hit.kind.replace('_', ' ')} {hit.text!r}")
     audit.findings = [f for i in sorted(found) for f in found[i]]
     return audit
+
+
+# ---------------------------------------------------------------- distance-based privacy metrics
+
+HASH_DIMS = 4096
+GRAMS = (3, 4, 5)
+
+
+@dataclass
+class PrivacyMetrics:
+    """How much closer the synthetic records sit to the real rows the model saw than to real rows it did not.
+
+    `train` are the seeds (shown to the model), `holdout` real rows it never
+    saw, subsampled to the same size (seeded) so that 0.5 is the no-leak level.
+
+    - `dcr_closer_to_train`: share of synthetic records whose closest real row
+      (distance to closest record, DCR) is a training row rather than a holdout
+      row (ties count half); ~0.5 means the model generalises, near 1 that it
+      copies what it saw.  `dcr_overfitting_protection` = min(1, 2 × (1 − that
+      share)), as SDMetrics' DCROverfittingProtection scores it (1.0 best).
+    - `membership_inference_auc`: an attacker who holds a real row and calls it
+      "in the training set" the closer it is to some synthetic record; the AUC
+      of that guess over training vs holdout rows.  0.5: the synthetic data
+      tells nothing about who was in the training set; 1.0: it tells all.
+    """
+
+    train: int
+    holdout: int
+    synthetic: int
+    dcr_closer_to_train: float
+    dcr_overfitting_protection: float
+    median_dcr_train: float
+    median_dcr_holdout: float
+    membership_inference_auc: float
+    distance: str = "cosine distance between hashed character 3-5-gram count vectors of the text and label fields"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _metric_text(values: dict[str, Any], spec: Spec) -> str:
+    names = [f.name for f in spec.fields if f.kind in ("text", "category", "boolean")]
+    return " \n ".join(str(values[n]).casefold() for n in names if values.get(n) not in (None, ""))
+
+
+def hashed_ngram_vectors(texts: Sequence[str], dims: int = HASH_DIMS):
+    """L2-normalised count vectors of each text's character n-grams, hashed (CRC-32, stable across runs)."""
+    import zlib
+
+    import numpy as np
+
+    out = np.zeros((len(texts), dims), dtype=np.float32)
+    for row, text in enumerate(texts):
+        padded = f" {' '.join(text.split())} "
+        for n in GRAMS:
+            for i in range(len(padded) - n + 1):
+                out[row, zlib.crc32(padded[i:i + n].encode("utf-8")) % dims] += 1.0
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return out / norms
+
+
+def nearest_distance(queries, reference, block: int = 1024):
+    """For each query vector, the cosine distance to its closest reference vector."""
+    import numpy as np
+
+    best = np.full(len(queries), np.inf, dtype=np.float64)
+    for start in range(0, len(reference), block):
+        sims = queries @ reference[start:start + block].T
+        best = np.minimum(best, 1.0 - sims.max(axis=1))
+    return np.clip(best, 0.0, 2.0)
+
+
+def _auc(positive, negative) -> float:
+    """P(a positive scores above a negative), ties counting half (the Mann-Whitney U statistic / n1 n2)."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    ranks = rankdata(np.concatenate([positive, negative]))
+    u = ranks[: len(positive)].sum() - len(positive) * (len(positive) + 1) / 2
+    return float(u / (len(positive) * len(negative)))
+
+
+def privacy_metrics(
+    spec: Spec,
+    records: Sequence[dict[str, Any]],
+    train: Sequence[SeedExample],
+    holdout: Sequence[SeedExample],
+    seed: int = 0,
+) -> PrivacyMetrics | None:
+    """DCR overfitting protection and membership-inference AUC (None when a side is empty)."""
+    import random
+
+    import numpy as np
+
+    if not records or not train or not holdout:
+        return None
+    rng = random.Random(seed)
+    size = min(len(train), len(holdout))
+    train_rows = rng.sample(list(train), size) if len(train) > size else list(train)
+    holdout_rows = rng.sample(list(holdout), size) if len(holdout) > size else list(holdout)
+    synthetic = hashed_ngram_vectors([_metric_text(r, spec) for r in records])
+    real_train = hashed_ngram_vectors([_metric_text(s.values, spec) for s in train_rows])
+    real_holdout = hashed_ngram_vectors([_metric_text(s.values, spec) for s in holdout_rows])
+    to_train = nearest_distance(synthetic, real_train)
+    to_holdout = nearest_distance(synthetic, real_holdout)
+    closer = float(np.mean(np.where(to_train < to_holdout, 1.0, np.where(to_train == to_holdout, 0.5, 0.0))))
+    member_scores = -nearest_distance(real_train, synthetic)
+    outsider_scores = -nearest_distance(real_holdout, synthetic)
+    return PrivacyMetrics(
+        train=size,
+        holdout=size,
+        synthetic=len(records),
+        dcr_closer_to_train=round(closer, 4),
+        dcr_overfitting_protection=round(min(1.0, 2.0 * (1.0 - closer)), 4),
+        median_dcr_train=round(float(np.median(to_train)), 4),
+        median_dcr_holdout=round(float(np.median(to_holdout)), 4),
+        membership_inference_auc=round(_auc(member_scores, outsider_scores), 4),
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Iterable, Iterator
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.validate.batches import Chunk
 from synthspec.validate.stream import ChunkResult, Job, Worker
@@ -39,9 +40,7 @@ def _connect(address: str) -> bool:
     try:
         import ray
     except ImportError:
-        raise SynthspecError(
-            "--ray needs Ray installed", hint="pip install 'synthspec[ray]'", code="V020"
-        ) from None
+        raise SynthspecError("--ray needs Ray installed", hint="pip install 'synthspec[ray]'", code=codes.RAY_MISSING) from None
     if ray.is_initialized():
         return False
     try:
@@ -53,7 +52,7 @@ def _connect(address: str) -> bool:
         raise SynthspecError(
             f"cannot connect to Ray at {address!r}: {exc}",
             hint="start a cluster with `ray start --head`, or pass --ray without an address for a local one",
-            code="V021",
+            code=codes.RAY_CONNECT_FAILED,
         ) from None
     return True
 

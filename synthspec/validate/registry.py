@@ -7,11 +7,12 @@ the runner uses `get_registry()` to instantiate validators.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from pydantic import BaseModel
 
-from synthspec.validate.finder import LoadedPlugins, find_plugins, load_plugins
+from synthspec.validate.finder import FoundPlugin, LoadedPlugins, find_plugins, load_plugin, load_plugins
 
 
 @lru_cache(maxsize=1)
@@ -30,6 +31,52 @@ def validator_param_models(registry: LoadedPlugins | None = None) -> dict[str, t
     """Validator name -> its parameter model, for every validator that loaded."""
     registry = registry or get_registry()
     return {name: plugin.cls.Params for name, plugin in sorted(registry.plugins.items())}
+
+
+class LazyParamModels(Mapping[str, type[BaseModel]]):
+    """Validator name -> parameter model, importing a plugin only when its name is looked up.
+
+    Why: `synthspec check` needs the models of the few validators a spec names, and importing every installed
+    validator (numpy, scikit-learn, ...) costs far more than the whole check.  Lookups follow `load_plugins`: the
+    built-in wins a name, then the first package in sorted order that loads; a plugin that fails to load is
+    absent (so the checker reports it as not installed).  Iterating loads them all (only error messages do).
+    """
+
+    def __init__(self, found: list[FoundPlugin] | None = None) -> None:
+        self._candidates: dict[str, list[FoundPlugin]] = {}
+        for plugin in sorted(find_plugins() if found is None else found,
+                             key=lambda f: (not f.builtin, f.package, f.name)):
+            self._candidates.setdefault(plugin.name, []).append(plugin)
+        self._loaded: dict[str, type[BaseModel] | None] = {}
+
+    def __getitem__(self, name: str) -> type[BaseModel]:
+        if name not in self._loaded:
+            self._loaded[name] = None
+            for plugin in self._candidates.get(name, []):
+                try:
+                    self._loaded[name] = load_plugin(plugin).cls.Params
+                    break
+                except BaseException as exc:  # noqa: BLE001 - a broken plugin is missing, as in load_plugins
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise
+                    continue
+        model = self._loaded[name]
+        if model is None:
+            raise KeyError(name)
+        return model
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name in sorted(self._candidates) if name in self])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def lazy_validator_param_models() -> Mapping[str, type[BaseModel]]:
+    """`validator_param_models()` without importing the validators the caller never asks about."""
+    if get_registry.cache_info().currsize:  # everything is loaded already: no reason to be lazy
+        return validator_param_models()
+    return LazyParamModels()
 
 
 def builtin_names(registry: LoadedPlugins | None = None) -> list[str]:

@@ -6,6 +6,13 @@ A spec that names no validators gets every built-in one with its default
 policy; third-party validators run only when the spec names them.  A named
 validator that failed to load is skipped with a warning, unless the spec
 marks it `required`, which makes it a `SynthspecError`.
+
+A validator that raises, or returns something other than findings (a string
+from `check_record`, say), is that validator's `crashed` run, named with its
+package and version; the others still run.  Under policy `fail` a crashed or
+unavailable validator fails the run (it could not vouch for the data), whether
+or not it is `required`.  Plugins that failed to load are reported only when
+the spec names them (`synthspec plugins` lists them all).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample, load_seed_examples
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec, ValidatorUse
@@ -87,7 +95,7 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
                 errors.append(
                     _diag(
                         use,
-                        "V002",
+                        codes.VALIDATOR_UNAVAILABLE,
                         f"required validator unavailable: {why}",
                         "install or fix the plugin package",
                     )
@@ -102,7 +110,8 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
             problems = "; ".join(
                 f"{'.'.join(map(str, e['loc'])) or 'params'}: {e['msg']}" for e in exc.errors()
             )
-            errors.append(_diag(use, "V001", f"bad parameters for validator {use.name!r}: {problems}"))
+            errors.append(_diag(use, codes.BAD_VALIDATOR_PARAMS,
+                                f"bad parameters for validator {use.name!r}: {problems}"))
             continue
         planned.append(Planned(use, plugin, params))
     if errors:
@@ -110,12 +119,23 @@ def plan(spec: Spec, registry: LoadedPlugins | None = None) -> tuple[list[Planne
     return planned, warnings
 
 
+def checked_findings(found: Any, method: str = "check_record") -> list[Finding]:
+    """`found` if it is a list of `Finding`s; else a TypeError saying what the validator returned."""
+    if not isinstance(found, (list, tuple)):
+        raise TypeError(f"{method} returned {type(found).__name__} {found!r:.60}, not a list of Finding")
+    bad = next((f for f in found if not isinstance(f, Finding)), None)
+    if bad is not None:
+        raise TypeError(f"{method} returned a list holding {type(bad).__name__} {bad!r:.60}, not Findings")
+    return list(found)
+
+
 def _normalise(result: ValidatorResult | list[Finding] | None) -> ValidatorResult:
     if result is None:
         return ValidatorResult()
     if isinstance(result, ValidatorResult):
+        result.findings = checked_findings(result.findings, "check_dataset")
         return result
-    return ValidatorResult(findings=list(result))
+    return ValidatorResult(findings=checked_findings(result, "check_dataset"))
 
 
 def _run_one(
@@ -141,10 +161,11 @@ def _run_one(
         raise
     except Exception as exc:  # a plugin bug must not lose the other validators' results
         run.status = "crashed"
+        run.result = ValidatorResult()
         run.error = f"{type(exc).__name__}: {exc} (in {found.package} {found.version})"
         if p.use.required:
             raise SynthspecError(
-                _diag(p.use, "V003", f"required validator {p.use.name!r} crashed: {run.error}")
+                _diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {p.use.name!r} crashed: {run.error}")
             ) from exc
     run.seconds = time.perf_counter() - start
     if run.status == "ok" and run.errors:
@@ -153,6 +174,9 @@ def _run_one(
 
 
 def _apply_policy(report: Report, run: ValidatorRun) -> None:
+    if run.status in ("crashed", "unavailable") and run.policy == "fail":
+        report.failed = True  # a `fail` validator that could not run cannot vouch for the data
+        return
     if run.status != "triggered":
         return
     if run.policy == "fail":
@@ -175,11 +199,13 @@ def validate_records(
     registry = registry or get_registry()
     seeds = load_seeds(spec) if seeds is None else seeds
     planned, _warnings = plan(spec, registry)
-    report = Report(spec_name=spec.name, record_count=len(records), plugin_failures=list(registry.failures))
+    named = {p.use.name for p in planned}
+    report = Report(spec_name=spec.name, record_count=len(records),
+                    plugin_failures=[f for f in registry.failures if f.found.name in named])
     for p in planned:
         if p.plugin is None:
             failure = registry.failure(p.use.name)
-            report.runs.append(
+            unavailable = (
                 ValidatorRun(
                     name=p.use.name,
                     package=failure.found.package if failure else "-",
@@ -191,6 +217,8 @@ def validate_records(
                     error=p.why,
                 )
             )
+            _apply_policy(report, unavailable)
+            report.runs.append(unavailable)
             continue
         if Scope(p.plugin.cls.scope) not in scopes:
             continue
@@ -225,7 +253,9 @@ def make_record_check(
     `policies` are returned (a build loop that regenerates rejected records
     passes `policies=("drop",)`).  With `raise_on_fail`, a `fail` rejection
     raises `SynthspecError` (code V004) instead.  A record-level validator
-    that raises is a rejection with policy `flag` (or re-raised if required).
+    that raises (or returns something other than a list of findings) is a
+    rejection with policy `flag`, or a `SynthspecError` (V003) when it is
+    `required` or its policy is `fail`.
     """
     registry = plugins or get_registry()
     seeds = load_seeds(spec) if seeds is None else seeds
@@ -246,15 +276,17 @@ def make_record_check(
         rejections: list[Rejection] = []
         for p, validator, ctx in active:
             try:
-                findings = validator.check_record(record, index, ctx)
+                findings = checked_findings(validator.check_record(record, index, ctx))
             except Exception as exc:
-                if p.use.required:
+                found = p.plugin.found if p.plugin else None
+                where = f" (in {found.package} {found.version})" if found else ""
+                error = f"{type(exc).__name__}: {exc}{where}"
+                if p.use.required or p.policy == "fail":
+                    what = "required validator" if p.use.required else "validator (policy fail)"
                     raise SynthspecError(
-                        _diag(p.use, "V003", f"required validator {p.use.name!r} crashed: {exc}")
+                        _diag(p.use, codes.VALIDATOR_CRASHED, f"{what} {p.use.name!r} crashed: {error}")
                     ) from exc
-                rejections.append(
-                    Rejection(p.use.name, f"validator crashed: {type(exc).__name__}: {exc}", policy="flag")
-                )
+                rejections.append(Rejection(p.use.name, f"validator crashed: {error}", policy="flag"))
                 continue
             errors = tuple(f for f in findings if f.severity is Severity.ERROR)
             if not errors:
@@ -263,7 +295,7 @@ def make_record_check(
             if p.policy == "fail" and raise_on_fail:
                 raise SynthspecError(
                     _diag(
-                        p.use, "V004", f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
+                        p.use, codes.POLICY_FAIL, f"validator {p.use.name!r} (policy fail) rejected a record: {message}"
                     )
                 )
             rejections.append(Rejection(p.use.name, message, errors[0].field, p.policy, errors))

@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
 
 EPS = 1e-4
 
@@ -31,6 +30,8 @@ def psi(actual: Sequence[float], expected: Sequence[float]) -> float:
 
 def ks_statistic(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov statistic and p-value."""
+    from scipy import stats  # scipy.stats costs seconds to import: only when a distribution is tested
+
     result = stats.ks_2samp(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
     return float(result.statistic), float(result.pvalue)
 
@@ -54,6 +55,8 @@ def cramers_v_counts(pairs: Counter[tuple[str, str]]) -> tuple[float, float]:
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if min(table.shape) < 2:
         return 0.0, 1.0
+    from scipy import stats
+
     chi2, pvalue, _, _ = stats.chi2_contingency(table, correction=False)
     n = table.sum()
     r, k = table.shape

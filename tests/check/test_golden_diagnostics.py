@@ -10,7 +10,10 @@ import pytest
 from pydantic import BaseModel
 
 from synthspec.diagnostics import SynthspecError
+from synthspec.generate.grammars import compile_grammar
+from synthspec.generate.techniques import get_technique
 from synthspec.ir import compile_spec
+from synthspec.lower.preflight import check_spec
 from tests.conftest import REPO, assert_golden
 
 FIXTURES = REPO / "tests" / "fixtures" / "check"
@@ -26,6 +29,8 @@ class BiasParams(BaseModel):
 
 # The validator table the CLI would inject; fixed here so goldens do not depend on what is installed.
 VALIDATORS = {"schema": None, "dedup": DedupParams, "bias": BiasParams}
+# A plugin that failed to load, as the registry reports it.
+FAILURES = {"broken": "validator plugin 'broken' from synthspec-broken 6.6.6 failed to load: ImportError: no"}
 
 ERROR_SPECS = sorted((FIXTURES / "errors").glob("*.synth"))
 OK_SPECS = sorted(p for p in (FIXTURES / "ok").glob("*.synth") if p.name != "shared.synth")
@@ -37,8 +42,10 @@ def _rel(path: Path) -> str:
 
 @pytest.mark.parametrize("spec", ERROR_SPECS, ids=lambda p: p.stem)
 def test_error_spec_renders_golden_diagnostics(spec: Path) -> None:
+    """The whole front end, as `synthspec check` runs it (lowering, grammar compilation, technique set-up)."""
     with pytest.raises(SynthspecError) as caught:
-        compile_spec(_rel(spec), validators=VALIDATORS)
+        check_spec(_rel(spec), validators=VALIDATORS, validator_failures=FAILURES, grammar_check=compile_grammar,
+                   technique_check=get_technique)
     rendered = caught.value.render() + "\n"
     assert any(d.is_error for d in caught.value.diagnostics)
     assert_golden(spec.with_suffix(".out"), rendered)
@@ -61,9 +68,11 @@ def test_every_error_code_in_goldens_is_distinct_per_problem() -> None:
     codes: set[str] = set()
     for spec in ERROR_SPECS:
         try:
-            compile_spec(_rel(spec), validators=VALIDATORS)
+            check_spec(_rel(spec), validators=VALIDATORS, validator_failures=FAILURES, grammar_check=compile_grammar)
         except SynthspecError as exc:
             codes.update(d.code for d in exc.diagnostics)
     for expected in ("C003", "C004", "C005", "C021", "C030", "C035", "C038", "C044", "C053", "C060",
-                     "C082", "C086", "C090", "C097", "C100", "W099", "P001", "P002", "P010"):
+                     "C082", "C086", "C090", "C097", "C100", "W099", "P001", "P002", "P010",
+                     "C009", "C028", "C029", "C039", "C040", "C046", "C048", "C049", "C057", "C079", "C083",
+                     "C101", "C102", "C105", "L001", "L002", "L010", "L030", "L031"):
         assert expected in codes, f"no fixture produces {expected}"

@@ -86,4 +86,4 @@ def test_syntax_error_is_a_diagnostic_and_other_files_are_still_formatted(tmp_pa
 def test_missing_file_is_a_diagnostic(tmp_path: Path):
     with pytest.raises(SynthspecError) as info:
         run(str(tmp_path / "nope.synth"))
-    assert info.value.diagnostics[0].code == "S005"
+    assert info.value.diagnostics[0].code == "P024"

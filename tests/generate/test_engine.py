@@ -293,3 +293,90 @@ def test_a_backend_error_is_a_ledgered_rejection_not_an_abort(tmp_path, letters_
     assert result.written == 4 and result.failed == 0
     errors = [r for r in _lines(result.paths.rejects) if r["validator"] == "backend"]
     assert errors and all("HTTP 400: bad grammar" in r["reason"] and r["stage"] == "field" for r in errors)
+
+
+# ---------------------------------------------------------------- the scheduler: no barrier, out-of-order commits
+
+
+class _OneAtATime:
+    """A decode session that finishes one request per poll, the newest first (a worst case for ordering).
+
+    It decodes on the real tiny model, one request at a time, so every result
+    depends on its own request only: the scheduler may run continuously.
+    """
+
+    batch_invariant = True
+
+    def __init__(self, backend, slots: int, log: list) -> None:
+        self.backend, self.slots, self.log, self.pending = backend, slots, log, []
+
+    def submit(self, key, request) -> None:
+        self.log.append(("submit", key[0], request.grammar))
+        self.pending.append((key, request))
+
+    def in_flight(self) -> int:
+        return len(self.pending)
+
+    def free_slots(self) -> int:
+        return self.slots - len(self.pending)
+
+    def poll(self):
+        key, request = self.pending.pop()
+        self.log.append(("done", key[0], request.grammar))
+        return [(key, self.backend.generate([request])[0])]
+
+    def close(self) -> None:
+        self.pending.clear()
+
+
+def _one_at_a_time_backend(tiny_backend, log: list):
+    from synthspec.generate.backends.base import Backend
+
+    class OneAtATime(Backend):
+        name = "transformers"
+        preferred_batch = 3
+
+        @property
+        def identity(self):
+            return tiny_backend.identity
+
+        def generate(self, requests):
+            return tiny_backend.generate(requests)
+
+        def open_session(self, slots):
+            return _OneAtATime(tiny_backend, slots, log)
+
+    return OneAtATime()
+
+
+@pytest.mark.slow
+def test_continuous_scheduler_has_no_barrier_and_commits_out_of_order(tmp_path, mini_spec, tiny_backend):
+    log: list = []
+    out = tmp_path / "mini.jsonl"
+    spec = mini_spec.model_copy(update={"count": 4})
+    result = run_build(spec, _one_at_a_time_backend(tiny_backend, log), BuildOptions(out=out, progress="off"))
+    assert result.written == 4 and result.failed == 0
+    assert [r["_provenance"]["index"] for r in _jsonl(out)] == list(range(4))  # the output ends in index order
+    journal = [e["index"] for e in _lines(result.paths.journal) if e["kind"] == "record"]
+    assert journal != sorted(journal)  # ...though records finished and were journaled out of order
+    manifest = json.loads(result.paths.manifest.read_text())
+    assert manifest["depends_on"] == {"batch_size": 3, "scheduler": "continuous", "threads": None}
+    # no barrier: the newest record finishes first and moves on to its next field at once, while the
+    # first field of record 0 is still waiting
+    submits = [(n, i) for n, (event, i, _) in enumerate(log) if event == "submit"]
+    first_of = {}
+    for n, i in submits:
+        first_of.setdefault(i, n)
+    next_field_of_2 = next(n for n, i in submits if i == 2 and n != first_of[2])
+    first_done_of_0 = next(n for n, (event, i, _) in enumerate(log) if event == "done" and i == 0)
+    assert next_field_of_2 < first_done_of_0
+    # a crash after two records resumes to exactly the same dataset
+    cut = tmp_path / "cut.jsonl"
+    for suffix in ("", ".journal.jsonl", ".rejects.jsonl", ".manifest.json"):
+        if out.with_name(out.name + suffix).exists():
+            cut.with_name(cut.name + suffix).write_bytes(out.with_name(out.name + suffix).read_bytes())
+    lines = cut.with_name(cut.name + ".journal.jsonl").read_bytes().splitlines(keepends=True)
+    records = [n for n, line in enumerate(lines) if b'"kind": "record"' in line]
+    cut.with_name(cut.name + ".journal.jsonl").write_bytes(b"".join(lines[: records[1] + 1]))
+    resumed = run_build(spec, _one_at_a_time_backend(tiny_backend, []), BuildOptions(out=cut, progress="off"))
+    assert resumed.kept == 2 and _jsonl(cut) == _jsonl(out)

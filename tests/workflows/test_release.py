@@ -110,3 +110,45 @@ def test_longest_shared_runs_agree_with_brute_force():
         if length:
             grams = {tuple(reference[j][i:i + length]) for i in range(len(reference[j]) - length + 1)}
             assert any(tuple(q[i:i + length]) in grams for i in range(len(q) - length + 1))
+
+
+def test_a_holdout_adds_distance_and_membership_inference_figures(built, tmp_path, capsys):
+    from synthspec.datafiles import read_records
+
+    holdout = tmp_path / "holdout.csv"
+    rows = read_records("data/banking77/test.csv")[:120]
+    holdout.write_text("text,category\n" + "".join(f'"{r["text"]}",{r["category"]}\n' for r in rows
+                                                    if '"' not in r["text"]), encoding="utf-8")
+    assert _release(built, "--holdout", str(holdout)) == 0
+    out = capsys.readouterr().out
+    assert "membership-inference AUC" in out
+    bundle = built.with_name(built.name + ".release")
+    metrics = json.loads((bundle / "leakage_audit.json").read_text())["privacy_metrics"]
+    assert metrics["train"] == metrics["holdout"] == 90 and metrics["synthetic"] == 4
+    assert 0 <= metrics["dcr_closer_to_train"] <= 1 and 0 <= metrics["membership_inference_auc"] <= 1
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["release"]["privacy_metrics"] == metrics and manifest["counts"]["written"] == 4
+    assert "membership-inference attack" in (bundle / "README.md").read_text(encoding="utf-8")
+    # a "holdout" that is the seed file itself holds no unseen row
+    assert _release(built, "--force", "--holdout", str(SEEDS)) == 1
+    assert "R010" in capsys.readouterr().err
+
+
+def test_privacy_metrics_see_copies_of_the_training_rows():
+    from synthspec.datafiles import SeedExample
+    from synthspec.validate.privacy_audit import privacy_metrics
+    from synthspec.validate.testing import compile_text
+
+    spec = compile_text('dataset d { output "o.jsonl" field intent: category("a", "b") field text: text }')
+    texts = [json.loads(line)["text"] for line in SEEDS.read_text(encoding="utf-8").splitlines()]
+    # the seed file is grouped by intent: every third row to each side keeps the intents balanced
+    train = [SeedExample(f"t{i}", {"text": t, "intent": "a"}) for i, t in enumerate(texts[0::3])]
+    holdout = [SeedExample(f"h{i}", {"text": t, "intent": "a"}) for i, t in enumerate(texts[1::3])]
+    copies = privacy_metrics(spec, [dict(s.values) for s in train], train, holdout)
+    assert copies.dcr_closer_to_train == 1.0 and copies.dcr_overfitting_protection == 0.0
+    assert copies.membership_inference_auc == 1.0 and copies.median_dcr_train == 0.0
+    unseen = privacy_metrics(spec, [dict(s.values) for s in holdout], train, holdout)
+    assert unseen.dcr_closer_to_train == 0.0 and unseen.membership_inference_auc == 0.0
+    fresh = privacy_metrics(spec, [{"text": t, "intent": "a"} for t in texts[2::3]], train, holdout)
+    assert 0.0 < fresh.dcr_closer_to_train < 1.0 and 0.0 < fresh.membership_inference_auc < 1.0
+    assert privacy_metrics(spec, [], train, holdout) is None

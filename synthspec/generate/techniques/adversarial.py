@@ -78,11 +78,11 @@ class Adversarial(Technique):
             raise technique_error(spec, "adversarial needs seeds with a category label and a text",
                                   "map seed columns onto one category field and one text field")
         self.label, self.text = labels[0], texts[0]
-        self.target_name = str(self._param("target", "tfidf_lr"))
+        self.target_name = str(self._param("target"))
         self.target = target or load_target(self.target_name)
         self.pick = int(self._param("pick", max(1, min(spec.count, 20))))
-        self.threshold = float(self._param("threshold", 0.5))
-        self.shots = int(self._param("shots", 3))
+        self.threshold = float(self._param("threshold"))
+        self.shots = int(self._param("shots"))
         self.accepted: list[tuple[str, str]] = []  # (text, label) of every kept record, in index order
         self._scored: tuple[int, dict[str, float]] = (0, {})
 

@@ -24,9 +24,12 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec
+from synthspec.ir.params import TECHNIQUE_PARAMS, TechniqueParams, technique_params
 from synthspec.lower.plan import RecordPlan
 
 
@@ -60,6 +63,7 @@ class Technique:
         self.spec = spec
         self.seeds = list(seeds)
         self.params = dict(spec.technique.params)
+        self.options = _options(spec, self.name, self.params)
         self.report: dict[str, Any] = {}
 
     def plan(self, plans: list[RecordPlan]) -> list[RecordPlan]:
@@ -89,9 +93,26 @@ class Technique:
     def on_accept(self, plan: RecordPlan | None, values: dict[str, Any]) -> None:
         """A record was kept (also called for records restored on resume, in index order)."""
 
-    def _param(self, key: str, default: Any) -> Any:
-        value = self.params.get(key, default)
+    def _param(self, key: str, default: Any = None) -> Any:
+        """A parameter as the technique's Params model (ir/params.py) gives it, defaults included; `default`
+        only where the model's default is None because it depends on the spec."""
+        value = getattr(self.options, key, None)
         return default if value is None else value
+
+
+def _options(spec: Spec, name: str, params: dict[str, Any]) -> TechniqueParams | None:
+    """The technique's parameters with the Params model's defaults filled in.
+
+    The checker refuses bad values in a spec; an IR made in code that bypasses it keeps its values unvalidated,
+    so the technique's own precondition checks (T001) say what is wrong in its terms.
+    """
+    model = TECHNIQUE_PARAMS.get(name)
+    if model is None:
+        return None
+    try:
+        return technique_params(name, params)
+    except ValidationError:
+        return model.model_construct(**params)
 
 
 def as_sampled(spec: Spec, name: str, raw: Any, fallback: Any) -> Any:

@@ -108,8 +108,8 @@ class Counterfactual(Technique):
                           f"{', '.join(sorted(axis.mapping))} and all generated fields filled",
                     "check the seed file and its column map")
         self._pairs: dict[int, dict[str, Any]] = {}
-        self.edits = float(self._param("edits", 0.15))
-        self.marker_z = float(self._param("marker_z", 0.75))
+        self.edits = float(self._param("edits"))
+        self.marker_z = float(self._param("marker_z"))
         if not 0 <= self.edits <= 1:
             raise technique_error(spec, f"counterfactual edits is a fraction of the words, 0..1 (got {self.edits:g})",
                                   "0 regenerates free text; 0.15 changes at most 15 % of the words")

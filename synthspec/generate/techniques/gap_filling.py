@@ -87,7 +87,7 @@ class GapFilling(Technique):
             raise technique_error(spec, f"gap_filling: no labels for `{field_name}` (none declared, none in the seeds)")
         domain = set(self.labels)
         self.counts = Counter(label for label in seen if label in domain)
-        target = self._param("target", "uniform")
+        target = self._param("target")
         if target == "uniform":
             self.eligible = list(self.labels)
         elif isinstance(target, list) and target:
@@ -107,7 +107,7 @@ class GapFilling(Technique):
         added = allocate(self.counts, len(plans), self.eligible)
         draw = [label for label in self.labels for _ in range(added.get(label, 0))]
         stable_rng(self.spec, "gap_filling", "order").shuffle(draw)
-        shots = int(self._param("shots", 0))
+        shots = int(self._param("shots"))
         by_label: dict[str, list[str]] = {}
         for s in self.seeds:
             by_label.setdefault(str(s.values.get(self.field)), []).append(s.id)
@@ -125,7 +125,7 @@ class GapFilling(Technique):
         target = self.target_distribution()
         self.report = {
             "field": self.field,
-            "target": self._param("target", "uniform"),
+            "target": self._param("target"),
             "seed_counts": dict(self.counts),
             "added": {k: v for k, v in added.items() if v},
             "psi_before": round(psi(dict(self.counts), target), 4),

@@ -72,12 +72,12 @@ class Paraphrase(Technique):
     def __init__(self, spec, seeds=(), embedder: Embedder | None = None) -> None:
         super().__init__(spec, seeds)
         self.embedder = embedder or _default_embedder
-        self.per_seed = int(self._param("per_seed", 1))
-        self.min_similarity = float(self._param("min_similarity", 0.75))
-        self.max_overlap = float(self._param("max_overlap", 0.6))
-        self.shots = int(self._param("shots", 3))
-        self.field_attempts = int(self._param("attempts", 8))
-        self.length = float(self._param("length", 0.5))
+        self.per_seed = int(self._param("per_seed"))
+        self.min_similarity = float(self._param("min_similarity"))
+        self.max_overlap = float(self._param("max_overlap"))
+        self.shots = int(self._param("shots"))
+        self.field_attempts = int(self._param("attempts"))
+        self.length = float(self._param("length"))
         if self.per_seed < 1:
             raise technique_error(spec, "paraphrase per_seed must be at least 1")
         self.text_fields = [f.name for f in spec.generated_fields if f.kind == "text"]

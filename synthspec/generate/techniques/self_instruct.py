@@ -34,9 +34,9 @@ class SelfInstruct(Technique):
         if not texts:
             raise technique_error(spec, "self_instruct needs a text field to hold the new instruction")
         self.key = "instruction" if "instruction" in texts else texts[0]
-        self.shots = int(self._param("shots", 6))
-        self.pool_shots = int(self._param("pool_shots", 2))
-        self.novelty = float(self._param("novelty", 0.7))
+        self.shots = int(self._param("shots"))
+        self.pool_shots = int(self._param("pool_shots"))
+        self.novelty = float(self._param("novelty"))
         if not 0.0 < self.novelty <= 1.0:
             raise technique_error(spec, f"self_instruct novelty must be in (0, 1], not {self.novelty:g}")
         self.human = [s for s in self.seeds if s.values.get(self.key) not in (None, "")]

@@ -1,30 +1,46 @@
 """`forbidden`: the backstop for content no dataset should carry, whatever its spec says.
 
-Checks every text field for personal data (e-mail, phone, card numbers with a
-valid Luhn checksum, IBANs with a valid mod-97 checksum, street addresses),
+Checks every text field for personal data (names, phones, e-mail, card numbers
+with a valid Luhn checksum, IBANs with a valid mod-97 checksum, street
+addresses; places on request) with the detector of `synthspec.validate.pii`
+(Presidio + spaCy when the `pii` extra is installed, else the regex patterns),
 for profanity (the shipped word list), and for the spec's own named lists and
 extra regexes given as parameters.  `schema` checks each field's declared
-`must not include`; this validator is the dataset-wide net under it.
+`must not include`; this validator is the dataset-wide net under it.  A value
+the field must include (the record's own order number) is not personal data;
+a hit that merely contains it (a phone number that swallowed it) is.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import field_validator
 
-from synthspec.validate.api import Finding, Params, Scope, Validator, ValidatorContext, record_id
+from synthspec.pii import DEFAULT_KINDS, KINDS, MODEL_KINDS, PiiHit
+from synthspec.validate.api import (
+    Finding,
+    Params,
+    Scope,
+    Validator,
+    ValidatorContext,
+    ValidatorResult,
+    record_id,
+)
 from synthspec.validate.matching import term_regex
-from synthspec.validate.pii import DETECTORS, find_pii
+from synthspec.validate.pii import exempt, get_detector, included_values
 from synthspec.validate.text import text_fields
 from synthspec.validate.wordlists import load_list
 
 
 class ForbiddenParams(Params):
-    """`pii`: detector kinds to run (all by default); `lists`: names of spec lists to ban everywhere."""
+    """`pii`: kinds of personal data to look for (all but `location` by default); `detector`: `auto`
+    (Presidio + spaCy when installed, else regex), `presidio` or `regex`; `lists`: names of spec lists to
+    ban everywhere."""
 
-    pii: list[str] = list(DETECTORS)
+    pii: list[str] = list(DEFAULT_KINDS)
+    detector: Literal["auto", "presidio", "regex"] = "auto"
     profanity: bool = True
     lists: list[str] = []
     patterns: list[str] = []
@@ -33,9 +49,9 @@ class ForbiddenParams(Params):
     @field_validator("pii")
     @classmethod
     def _known_kinds(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(DETECTORS))
+        unknown = sorted(set(value) - set(KINDS))
         if unknown:
-            raise ValueError(f"unknown PII kind(s) {unknown}; known: {sorted(DETECTORS)}")
+            raise ValueError(f"unknown PII kind(s) {unknown}; known: {sorted(KINDS)}")
         return value
 
     @field_validator("patterns")
@@ -54,11 +70,18 @@ class ForbiddenValidator(Validator):
     Params = ForbiddenParams
     scope = Scope.RECORD
     default_policy = "drop"
-    description = "no PII (e-mail, phone, card+Luhn, IBAN+mod97, address), profanity, or banned lists/regexes"
+    description = ("no PII (names, phones, e-mail, card+Luhn, IBAN+mod97, address; Presidio + spaCy when "
+                   "installed), profanity, or banned lists/regexes")
 
     def prepare(self, ctx: ValidatorContext) -> None:
         p: ForbiddenParams = ctx.params
         self._fields = text_fields(ctx.spec, p.fields)
+        self._detector = get_detector(p.detector) if p.pii else None
+        blind = [k for k in p.pii if k in MODEL_KINDS and self._detector is not None
+                 and k not in getattr(self._detector, "kinds", KINDS)]
+        self._notes = [f"PII detector: {self._detector.name}"] if self._detector else []
+        if blind:
+            self._notes.append(f"not checked: {', '.join(blind)} (needs the pii extra: pip install 'synthspec[pii]')")
         self._matchers: list[tuple[str, re.Pattern[str]]] = []
         if p.profanity:
             rx = term_regex(load_list("profanity"))
@@ -73,25 +96,44 @@ class ForbiddenValidator(Validator):
         for pattern in p.patterns:
             self._matchers.append((f"/{pattern}/", re.compile(pattern, re.IGNORECASE)))
 
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        """Every record, with the PII detector run over each field's texts in batches."""
+        pii: dict[tuple[int, str], list[PiiHit]] = {}
+        if self._detector is not None:
+            for field in self._fields:
+                rows = [i for i, r in enumerate(ctx.records) if isinstance(r.get(field), str)]
+                found = self._detector.find_many([ctx.records[i][field] for i in rows], ctx.params.pii)
+                pii.update({(i, field): hits for i, hits in zip(rows, found, strict=True)})
+        findings: list[Finding] = []
+        for index, record in enumerate(ctx.records):
+            findings.extend(self._check(record, index, ctx, pii))
+        return ValidatorResult(findings=findings, notes=list(self._notes))
+
     def check_record(self, record: dict[str, Any], index: int, ctx: ValidatorContext) -> list[Finding]:
+        return self._check(record, index, ctx, None)
+
+    def _check(self, record: dict[str, Any], index: int, ctx: ValidatorContext,
+               pii: dict[tuple[int, str], list[PiiHit]] | None) -> list[Finding]:
         out: list[Finding] = []
         rid = record_id(record)
         for field in self._fields:
             text = record.get(field)
             if not isinstance(text, str):
                 continue
-            for kind, hit in find_pii(text, ctx.params.pii):
-                out.append(
-                    self.finding(
-                        "error",
-                        f"{field} contains personal data ({kind}): {hit!r}",
-                        record_index=index,
-                        record_id=rid,
-                        field=field,
-                        value=hit,
-                        code=f"pii.{kind}",
+            if self._detector is not None:
+                hits = pii[(index, field)] if pii is not None else self._detector.find(text, ctx.params.pii)
+                for hit in exempt(hits, included_values(ctx.spec, record, field)):
+                    out.append(
+                        self.finding(
+                            "error",
+                            f"{field} contains personal data ({hit.kind}): {hit.text!r}",
+                            record_index=index,
+                            record_id=rid,
+                            field=field,
+                            value=hit.text,
+                            code=f"pii.{hit.kind}",
+                        )
                     )
-                )
             for what, rx in self._matchers:
                 m = rx.search(text)
                 if m:

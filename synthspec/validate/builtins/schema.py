@@ -2,7 +2,9 @@
 
 This is the re-check of what the grammar should already guarantee (and the
 only check for data that did not come from synthspec): a record that fails
-here does not conform to the spec, so the default policy is `drop`.
+here does not conform to the spec, so the default policy is `drop`.  A field's
+`must not include pii` is checked with the PII detector of `synthspec.validate.pii`
+(Presidio + spaCy when installed: names too), the values it must include exempt.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from synthspec.ir import model as ir
 from synthspec.validate.api import Finding, Params, Scope, Validator, ValidatorContext, record_id
 from synthspec.validate.matching import ForbiddenMatcher, compile_forbidden, term_regex
+from synthspec.validate.pii import exempt, get_detector
 from synthspec.validate.wordlists import load_list
 
 
@@ -79,6 +82,8 @@ class SchemaValidator(Validator):
                 self._labels[f.name] = labels
         self._forbidden: dict[int, ForbiddenMatcher] = {}
         self._profanity = term_regex(load_list("profanity"))
+        # `must not include pii` is checked with the PII detector (loaded only when a spec asks for it)
+        self._pii = get_detector() if _asks_for_pii(spec) else None
 
     def _matcher(self, item: ir.Forbidden) -> ForbiddenMatcher:
         key = id(item)
@@ -223,9 +228,22 @@ class SchemaValidator(Validator):
                     what = f"the value of {inc.value} ({needle!r})" if inc.kind == "field" else repr(needle)
                     err(target, f"{target} must include {what}", code="S007")
             for item in forbids:
+                if item.kind == "class" and item.name == "pii":
+                    if self._pii is not None:
+                        allowed = [str(record.get(i.value, "")) if i.kind == "field" else i.value for i in includes]
+                        for found in exempt(self._pii.find(text), allowed)[:1]:
+                            err(target, f"{target} contains personal data ({found.kind}): {found.text!r}",
+                                found.text, code="S008")
+                    continue
                 hit = self._matcher(item).search(text)
                 if hit is not None:
                     err(target, f"{target} contains forbidden {item.name!r}: {hit!r}", hit, code="S008")
+
+
+def _asks_for_pii(spec: ir.Spec) -> bool:
+    items = [i for f in spec.fields if isinstance(f, ir.TextField) for i in f.must_not_include]
+    items += [i for c in spec.constraints for i in c.must_not_include]
+    return any(i.kind == "class" and i.name == "pii" for i in items)
 
 
 def _holds(cond: ir.Condition, record: dict[str, Any]) -> bool:

@@ -1,0 +1,29 @@
+"""The checker's validator table loads a plugin only when a spec names it, and agrees with the eager table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from synthspec.validate.registry import LazyParamModels, validator_param_models
+from tests.conftest import REPO
+
+
+def test_lazy_table_equals_the_eager_one() -> None:
+    lazy = LazyParamModels()
+    eager = validator_param_models()
+    assert "schema" in lazy and "no_such_validator" not in lazy
+    assert dict(lazy) == eager and len(lazy) == len(eager)
+
+
+def test_looking_up_one_validator_imports_only_that_one() -> None:
+    probe = (
+        "import sys\n"
+        "from synthspec.validate.registry import LazyParamModels\n"
+        "table = LazyParamModels()\n"
+        "assert 'near_threshold' in table['dedup'].model_fields\n"
+        "print(sorted(m for m in sys.modules if m.startswith('synthspec.validate.builtins.')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['synthspec.validate.builtins.dedup']"
