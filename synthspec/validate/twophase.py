@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from synthspec.validate.api import (
@@ -55,6 +56,8 @@ class Phases:
         cls = type(validator)
         if two_phase(cls):
             self.kind = "native"
+        elif Scope(cls.scope) is Scope.RECORD and cls.check_dataset is not Validator.check_dataset:
+            self.kind = "record_batches"  # a record validator that batches its own work (e.g. a PII model)
         elif Scope(cls.scope) is Scope.RECORD:
             self.kind = "record"
         else:
@@ -68,11 +71,29 @@ class Phases:
             for index, record in batch.indexed():
                 out.extend(self.validator.check_record(record, index, self.ctx))
             return out
+        if self.kind == "record_batches":
+            # its check_dataset over the batch: findings re-indexed to the dataset, notes kept, metrics of the
+            # first batch (a record validator's metrics cannot be merged without knowing what they mean)
+            result = normalise_result(self.validator.check_dataset(replace(self.ctx, records=batch.records)))
+            found = [
+                f if f.record_index is None else replace(f, record_index=f.record_index + batch.start)
+                for f in result.findings
+            ]
+            return {"findings": found, "notes": list(result.notes), "metrics": dict(result.metrics)}
         return list(batch.records)
 
     def merge(self, states: Sequence[Any]) -> Any:
         if self.kind == "native":
             return self.validator.merge(states, self.ctx)
+        if self.kind == "record_batches":
+            notes: list[str] = []
+            for state in states:
+                notes.extend(n for n in state["notes"] if n not in notes)
+            return {
+                "findings": [f for state in states for f in state["findings"]],
+                "notes": notes,
+                "metrics": states[0]["metrics"] if states else {},
+            }
         return [item for state in states for item in state]
 
     def finish(self, state: Any, ctx: ValidatorContext) -> ValidatorResult:
@@ -80,8 +101,8 @@ class Phases:
             return normalise_result(self.validator.finish(state, ctx))
         if self.kind == "record":
             return ValidatorResult(findings=list(state))
-        from dataclasses import replace
-
+        if self.kind == "record_batches":
+            return ValidatorResult(findings=state["findings"], metrics=state["metrics"], notes=state["notes"])
         result = normalise_result(self.validator.check_dataset(replace(ctx, records=state)))
         result.notes.append(IN_MEMORY_NOTE)
         return result
