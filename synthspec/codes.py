@@ -238,6 +238,9 @@ CONDITION_BAD_VALUE = _code("C045", "condition-bad-value", "a condition compares
 CONDITION_NEVER_HOLDS = _code("C046", "condition-never-holds", "a `when` can never apply", """
     Its conditions cannot hold together: a number outside the field's range or off its decimal places, a label
     whose weight is 0, a boolean with probability 0 or 1, or two conditions on one field that contradict.""")
+NO_REPEAT_ONE = _code("C047", "no-repeat-one", "`no repeat 1` would forbid using any word twice", """
+    `no repeat N` forbids any run of N words occurring twice in a text.  N = 1 would ban every repeated word ("the",
+    "my"); loops are caught by 3 or 4 (the default is 4, measured in docs/language.md).  `no repeat 0` turns it off.""")
 PATTERN_TOO_LONG = _code("C048", "pattern-too-long", "a string pattern allows values over 10,000 characters", """
     A string field is a short code or identifier decoded under its pattern; use a text field for long values.""")
 DERIVED_CYCLE = _code("C049", "derived-cycle", "derived fields depend on each other in a cycle", """
@@ -486,6 +489,12 @@ SCHEMA_FORBIDDEN = _code("S008", "schema-forbidden", "a text contains something 
     Reported by the `schema` validator.""")
 SCHEMA_UNDECLARED_KEY = _code("S009", "schema-undeclared-key", "a record has a key the spec does not declare", """
     Keys starting with `_` (provenance) are allowed.""")
+SCHEMA_REPEATED_NGRAM = _code("S010", "schema-repeated-ngram", "a text repeats a word n-gram (`no repeat N`)", """
+    A warning of the `schema` validator: some run of N words (case-folded, punctuation ignored) occurs twice.  A build
+    rejects and regenerates such texts before keeping them; on other data it is reported, not dropped.""")
+SCHEMA_BAD_ENDING = _code("S011", "schema-bad-ending", "a text stops mid-word, on a comma, or leaves a bracket open", """
+    A warning of the `schema` validator: the text ends inside a word or number (`107-165-`), on a comma, colon or
+    semicolon, or leaves a bracket or double quote unbalanced.  A build rejects such texts before keeping them.""")
 
 # -- V: validation ---------------------------------------------------------------------------------------------------
 BAD_VALIDATOR_PARAMS = _code("V001", "bad-validator-params", "a validator's parameters are invalid at run time", """

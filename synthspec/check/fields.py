@@ -151,11 +151,19 @@ def _check_pattern(ctx: CheckContext, regex: ast.Regex) -> None:
 def _check_text(ctx: CheckContext, name: str, ftype: ast.TextType) -> None:
     singles: dict[type, ast.TextProp] = {}
     for prop in ftype.props:
-        if isinstance(prop, (ast.WordsProp, ast.CharsProp, ast.ToneProp, ast.StyleProp)):
-            if type(prop) in singles:
+        if isinstance(prop, (ast.WordsProp, ast.CharsProp, ast.ToneProp, ast.StyleProp, ast.NoRepeat,
+                             ast.WordsFromSeeds)):
+            # `words a..b` and `words from seeds` are one property: the word bound
+            kind = ast.WordsProp if isinstance(prop, ast.WordsFromSeeds) else type(prop)
+            if kind in singles:
                 ctx.report("C031", "this property is given more than once", prop.pos,
-                           f"first at line {singles[type(prop)].pos.line}")
-            singles[type(prop)] = prop
+                           f"first at line {singles[kind].pos.line}")
+            else:
+                singles[kind] = prop
+        if isinstance(prop, ast.NoRepeat) and (prop.size == 1 or prop.size < 0 or prop.size != int(prop.size)):
+            what = "would forbid using any word twice" if prop.size == 1 else "must be 0 or a whole number from 2"
+            ctx.report("C047", f"`no repeat {prop.text or prop.size}` {what}", prop.pos,
+                       "n-grams of 3 or 4 words catch loops (the default is 4); `no repeat 0` turns it off")
         if isinstance(prop, ast.WordsProp):
             _check_range(ctx, prop.range, "word counts", minimum=1, whole=True)
             if prop.range.high.value > MAX_WORDS:

@@ -46,7 +46,8 @@ def run(args) -> int:
 
     if CODE_PATTERN.fullmatch(args.spec.upper()) and not Path(args.spec).exists():
         return explain_code(args.spec)
-    from synthspec.lower import field_order, grammar_notes, plan_field, plan_record
+    from synthspec.ir.model import TextField
+    from synthspec.lower import field_order, grammar_notes, plan_field, plan_record, text_notes
     from synthspec.lower.preflight import load_seeds
 
     result = compile_for_cli(args.spec, args.dataset, technique=True)
@@ -66,6 +67,9 @@ def run(args) -> int:
         plan = plan_field(spec, name, record, values, seeds)
         if args.section in ("all", "grammar"):
             _rule(f"grammar of `{name}` (max {plan.max_tokens} tokens)")
+            if isinstance(spec.field(name), TextField):
+                for note in text_notes(spec.field(name), record, seeds, plan):
+                    print(note)
             print(plan.grammar.rstrip("\n"))
             if served:
                 from synthspec.generate.backends.server.dialects import routes_for

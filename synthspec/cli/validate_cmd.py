@@ -78,8 +78,14 @@ def run(args) -> int:
             raise SynthspecError(
                 Diagnostic(code=codes.NO_RECORDS_TO_VALIDATE, message="no records to validate", file=args.data)
             )
-        # the HTML report quotes record texts; only small files are re-read for that
-        records = read_records(args.data) if args.report and report.record_count <= QUOTE_MAX else None
+        # the text quality measures and the HTML report's quotes need the records: re-read for files up to
+        # QUOTE_MAX records (quality is not measured in a streaming pass yet)
+        records = read_records(args.data) if report.record_count <= QUOTE_MAX else None
+        if records is not None:
+            from synthspec.validate.quality import measure_quality
+            from synthspec.validate.runner import load_seeds
+
+            report.quality = measure_quality(spec, records, load_seeds(spec))
     report.data_file = str(args.data)
     if args.report:
         try:

@@ -115,11 +115,16 @@ def _seed_int_range(ctx: CheckContext, name: str) -> ir.IntRange:
 def _text(ctx: CheckContext, name: str, ftype: ast.TextType, global_bans: list[ir.Forbidden],
           span: ir.Span | None) -> ir.TextField:
     words = chars = tone = style = None
+    words_from_seeds, no_repeat = False, ir.DEFAULT_NO_REPEAT
     includes: list[ir.Include] = []
     bans: list[ir.Forbidden] = []
     for prop in ftype.props:
         if isinstance(prop, ast.WordsProp):
             words = ir.IntRange(min=int(prop.range.low.value), max=int(prop.range.high.value))
+        elif isinstance(prop, ast.WordsFromSeeds):
+            words_from_seeds = True
+        elif isinstance(prop, ast.NoRepeat):
+            no_repeat = int(prop.size)
         elif isinstance(prop, ast.CharsProp):
             chars = ir.IntRange(min=int(prop.range.low.value), max=int(prop.range.high.value))
         elif isinstance(prop, ast.ToneProp):
@@ -133,7 +138,8 @@ def _text(ctx: CheckContext, name: str, ftype: ast.TextType, global_bans: list[i
             bans.extend(_forbidden(ctx, i) for i in prop.items)
     names = {(b.kind, b.name) for b in bans}
     bans.extend(b for b in global_bans if (b.kind, b.name) not in names)
-    return ir.TextField(name=name, words=words, chars=chars, tone=tone, style=style,
+    return ir.TextField(name=name, words=words, words_from_seeds=words_from_seeds, no_repeat=no_repeat,
+                        chars=chars, tone=tone, style=style,
                         must_include=tuple(includes), must_not_include=tuple(bans), span=span)
 
 

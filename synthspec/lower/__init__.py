@@ -18,6 +18,7 @@ from synthspec.ir.model import PatternField, Spec, TextField
 from synthspec.lower.constraints import Resolved, holds, resolve
 from synthspec.lower.derive import derive
 from synthspec.lower.grammar import (
+    DEFAULT_MAX_WORDS,
     STOP,
     Lowered,
     edit_grammar,
@@ -29,7 +30,14 @@ from synthspec.lower.grammar import (
 from synthspec.lower.order import field_order, layout_order
 from synthspec.lower.plan import EditOf, FieldPlan, RecordPlan
 from synthspec.lower.prompt import choose_shots, render_prompt
-from synthspec.lower.sampling import sample_columns, sample_record, sub_seed
+from synthspec.lower.sampling import (
+    record_word_bounds,
+    sample_columns,
+    sample_record,
+    seed_word_counts,
+    sub_seed,
+)
+from synthspec.lower.textshape import repeated_ngram, wants_sentence_end
 from synthspec.lower.verify import verify_record
 
 __all__ = [
@@ -44,6 +52,7 @@ __all__ = [
     "plan_field",
     "plan_record",
     "plan_records",
+    "text_notes",
     "verify_record",
 ]
 
@@ -53,31 +62,45 @@ def plan_records(spec: Spec, seeds: Sequence[SeedExample] = ()) -> list[RecordPl
 
     `constraints` lists the indices of the `when` blocks whose conditions
     hold on the sampled values alone (blocks that test generated fields are
-    resolved again when their target is planned).
+    resolved again when their target is planned); `words` the word bound
+    drawn for each `words from seeds` field; `sentence_end` the text fields
+    that must end on a sentence end because most seeds' do.
     """
     seeds = list(seeds)
-    return [_plan(spec, seeds, index, sampled) for index, sampled in enumerate(sample_columns(spec, seeds))]
+    pools: dict[tuple[Any, ...], list[int]] = {}
+    sentence = _sentence_end_fields(spec, seeds)
+    return [_plan(spec, seeds, index, sampled, sentence, pools)
+            for index, sampled in enumerate(sample_columns(spec, seeds))]
 
 
 def plan_record(spec: Spec, seeds: Sequence[SeedExample], index: int) -> RecordPlan:
     """The plan of record `index` alone, equal to `plan_records(spec, seeds)[index]` (for `explain`)."""
     seeds = list(seeds)
-    return _plan(spec, seeds, index, sample_record(spec, seeds, index))
+    return _plan(spec, seeds, index, sample_record(spec, seeds, index), _sentence_end_fields(spec, seeds), {})
 
 
-def _plan(spec: Spec, seeds: list[SeedExample], index: int, sampled: dict[str, Any]) -> RecordPlan:
+def _sentence_end_fields(spec: Spec, seeds: Sequence[SeedExample]) -> tuple[str, ...]:
+    """The text fields whose seeds mostly end on a sentence end (so their records must too)."""
+    return tuple(f.name for f in spec.generated_fields if isinstance(f, TextField) and wants_sentence_end(
+        [s.values[f.name] for s in seeds if isinstance(s.values.get(f.name), str)]))
+
+
+def _plan(spec: Spec, seeds: list[SeedExample], index: int, sampled: dict[str, Any],
+          sentence_end: tuple[str, ...], pools: dict[tuple[Any, ...], list[int]]) -> RecordPlan:
     record_seed = sub_seed(spec.seed, index)
     active = [i for i, rule in enumerate(spec.constraints)
               if all(c.field in sampled for c in rule.conditions)
               and all(holds(c, sampled) for c in rule.conditions)]
     return RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
                       seed_ids=choose_shots(spec, seeds, sampled, record_seed),
-                      constraints=tuple(active))
+                      constraints=tuple(active),
+                      words=record_word_bounds(spec, seeds, index, sampled, DEFAULT_MAX_WORDS, pools),
+                      sentence_end=sentence_end)
 
 
 @lru_cache(maxsize=512)
-def _lowered_text(field: TextField, resolved: Resolved) -> Lowered:
-    return text_grammar(field, resolved)
+def _lowered_text(field: TextField, resolved: Resolved, sentence_end: bool = False) -> Lowered:
+    return text_grammar(field, resolved, sentence_end)
 
 
 @lru_cache(maxsize=64)
@@ -85,11 +108,13 @@ def _lowered_pattern(field: PatternField) -> Lowered:
     return pattern_grammar(field)
 
 
-def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[int] | None = None) -> Lowered:
+def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[int] | None = None,
+                sentence_end: bool = False) -> Lowered:
     """Grammar, budget and unenforced constraints of field `name` given the record's values so far.
 
     `words` narrows a text field's word limits for this one record (a
-    paraphrase keeps its source's length); it never widens them.
+    paraphrase keeps its source's length, `words from seeds` a drawn seed
+    length); it never widens them.  `sentence_end`: the text must end on one.
     """
     field = spec.field(name)
     if isinstance(field, PatternField):
@@ -97,7 +122,7 @@ def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[i
     if isinstance(field, TextField):
         if words is not None:
             field = narrowed(field, int(words[0]), int(words[1]))
-        return _lowered_text(field, resolve(spec, name, values))
+        return _lowered_text(field, resolve(spec, name, values), sentence_end)
     raise SynthspecError(Diagnostic(code="L050", message=f"`{name}` is a {field.kind} field, not generated",
                                     hint="only pattern and text fields are decoded by the model"))
 
@@ -106,16 +131,19 @@ def plan_field(spec: Spec, name: str, record: RecordPlan, values: dict[str, Any]
                seeds: Sequence[SeedExample] = ()) -> FieldPlan:
     """How to decode generated field `name` of `record`, given the values decided so far."""
     known = {**record.sampled, **values}
-    edit: EditOf | None = record.edit_of.get(name)
     field = spec.field(name)
+    edit: EditOf | None = record.edit_of.get(name)
+    no_repeat = field.no_repeat if isinstance(field, TextField) else 0
     if edit is not None and isinstance(field, TextField):
         lowered = edit_grammar(field, resolve(spec, name, known), edit.original, edit.max_edits,
                                frozenset(edit.must_change), edit.avoid)
+        if repeated_ngram(edit.original, no_repeat):
+            no_repeat = 0  # an edit copies its original's words: a repeat a person wrote stays allowed
     else:
-        lowered = lower_field(spec, name, known, record.words.get(name))
+        lowered = lower_field(spec, name, known, record.words.get(name), name in record.sentence_end)
     prompt = render_prompt(spec, name, record, known, seeds)
     return FieldPlan(name=name, grammar=lowered.grammar, prompt=prompt, max_tokens=lowered.max_tokens,
-                     stop=STOP, unenforced=tuple(lowered.unenforced))
+                     stop=STOP, unenforced=tuple(lowered.unenforced), no_repeat_ngram=no_repeat)
 
 
 def parse_value(spec: Spec, name: str, text: str) -> Any:
@@ -147,10 +175,33 @@ def explain_field(spec: Spec, name: str, seeds: Sequence[SeedExample] = (), reco
             break
         values[other] = f"<{other}>"
     fp = plan_field(spec, name, plan, values, seeds)
-    parts = [f"# grammar of `{name}` for record {plan.index} (max {fp.max_tokens} tokens, stop {fp.stop!r})",
-             fp.grammar.rstrip()]
+    parts = [f"# grammar of `{name}` for record {plan.index} (max {fp.max_tokens} tokens, stop {fp.stop!r})"]
+    field = spec.field(name)
+    if isinstance(field, TextField):
+        parts += text_notes(field, plan, seeds, fp)
+    parts.append(fp.grammar.rstrip())
     if fp.unenforced:
         parts.append("# checked after generation:")
         parts += [f"#   {u}" for u in fp.unenforced]
     parts += [f"# prompt of `{name}`", fp.prompt]
     return "\n".join(parts)
+
+
+def text_notes(field: TextField, plan: RecordPlan, seeds: Sequence[SeedExample], fp: FieldPlan) -> list[str]:
+    """What `explain` says about a text field's length, ending and repeats for this record."""
+    notes = []
+    bound = plan.words.get(field.name)
+    if field.words_from_seeds and bound is not None:
+        counts = sorted(seed_word_counts(field, seeds))
+        if counts:
+            pick = counts[len(counts) // 2], counts[len(counts) // 10], counts[(len(counts) * 9) // 10]
+            notes.append(f"# words from seeds: this record may write {bound[0]}..{bound[1]} words, drawn from the "
+                         f"lengths of its category's seeds (all {len(counts)} seeds: median {pick[0]}, "
+                         f"p10 {pick[1]}, p90 {pick[2]})")
+    if field.name in plan.sentence_end:
+        notes.append("# ends on a sentence end (. ! ?): most of the seeds' texts do")
+    else:
+        notes.append("# ends cleanly: never inside a word or number, never on a comma or colon")
+    if fp.no_repeat_ngram:
+        notes.append(f"# no repeat {fp.no_repeat_ngram}: no word {fp.no_repeat_ngram}-gram may occur twice")
+    return notes

@@ -41,7 +41,6 @@ from synthspec.lower.regex import (
     strip_word_boundaries,
     to_llg,
     whole_word,
-    word_class,
 )
 
 STOP = "\n"
@@ -62,8 +61,6 @@ MAX_UNROLLED_WORDS = 2000
 # piecewise, so it is set well above that: an unused budget costs nothing.
 TOKENS_PER_WORD = 5
 PATTERN_DEFAULT_CHARS = 64
-_INC_PREFIX = "[\"(]?"
-_INC_SUFFIX = "[,.;:!?\")]{0,2}"
 
 
 @dataclass
@@ -87,21 +84,58 @@ def word_bounds(f: TextField) -> tuple[int, int]:
     return 1, DEFAULT_MAX_WORDS
 
 
-def shaped_word(digits: bool = True) -> str:
-    """A word as people write one: up to 2 opening marks, a run of letters (and digits), at most two
-    more runs joined by an apostrophe, hyphen, period, slash or ampersand ("don't", "e-mail", "U.S.",
-    "$10.48", "and/or"), and up to 3 closing marks.
+def _bare_word(digits: bool) -> str:
+    """The letters of a word: a run of letters (and digits), at most two more runs joined by a period,
+    hyphen or ampersand ("e-mail", "U.S.", "$10.48", "AT&T"), then at most one short apostrophe suffix
+    ("don't", "bank's") — never two ("money's's").  No slash: the embedded model glued lists of
+    alternatives with it ("from/to/by", "create/update/change"); dates and "24/7" are digit words."""
+    core = "A-Za-z0-9" if digits else "A-Za-z"
+    lead = "\\$?" if digits else ""
+    joiners = "".join(escape_char(c, True) for c in ".-&")
+    return (f"{lead}[{core}][{core}]{{0,{MAX_WORD_CHARS - 1}}}([{joiners}][{core}]{{1,12}}){{0,2}}"
+            f"('[A-Za-z]{{1,2}})?{'%?' if digits else ''}")
+
+
+def _wrapped(bare: str, closing: str) -> str:
+    """`bare` alone or in double quotes — opened and closed within the word, so no text is left with
+    an unbalanced quote — then `closing` (trailing punctuation).  A quoted word may hold punctuation
+    before its closer (`"quoted,"`); as the last word of a text that must end a sentence it may also
+    end on it inside (`"done."`).  No brackets: the embedded model's one-word parentheticals were
+    noise ("(I've)", "(You'll)"), its longer ones loops ("(search: ...) (search: ...)")."""
+    inner = "[,.;:!?]{0,2}"
+    forms = f'({bare}|"{bare}{inner}"){closing}'
+    if closing == SENTENCE_CLOSING:
+        forms = f'({forms}|"{bare}{SENTENCE_CLOSING}")'
+    return forms
+
+
+# What may follow a word: inside a text any ordinary punctuation; at the end a sentence end (when the
+# seeds' texts end on one) or nothing / a sentence end — never a comma or colon that promises more, nor
+# "..." that trails off, nor "!!!".
+MID_CLOSING = "[,.;:!?]{0,3}"
+END_CLOSING = "(\\.|[!?]{1,2})?"
+SENTENCE_CLOSING = "(\\.|[!?]{1,2})"
+
+
+def shaped_word(digits: bool = True, closing: str = MID_CLOSING) -> str:
+    """A word as people write one (see `_bare_word`), optionally quoted, then punctuation.
 
     A bag of letters and punctuation in any order let a small model glue a phrase into one "word"
-    ("good.I'mnotsure", "forme-to-be/mybank(s"); this shape keeps words readable and still bounded.
+    ("good.I'mnotsure", "forme-to-be/mybank(s"), end a text inside a number ("107-165-") or open a
+    parenthesis it never closed; this shape keeps words readable, bounded and balanced.
     """
-    core = "A-Za-z0-9" if digits else "A-Za-z"
-    lead = "$" if digits else ""
-    opening = "".join(escape_char(c, True) for c in "\"'(")
-    joiners = "".join(escape_char(c, True) for c in ".'-/&")
-    closing = "".join(escape_char(c, True) for c in ",.;:!?\")'")
-    return (f"[{opening}]{{0,2}}[{core}{escape_char(lead, True) if lead else ''}][{core}]{{0,{MAX_WORD_CHARS - 1}}}"
-            f"([{joiners}][{core}]{{1,12}}){{0,2}}{'%?' if digits else ''}[{closing}]{{0,3}}")
+    return _wrapped(_bare_word(digits), closing)
+
+
+def digit_word(closing: str = MID_CLOSING) -> str:
+    """A word holding a digit ("2", "$10.48", "24h", "1,000", "ABC-123456"): at most three letters
+    before the first digit, one joined run after, the same wrapping and punctuation as other words.
+    Kept short on purpose: llguidance's lexer runs out of expressions on long digit words intersected
+    with the PII exclusion."""
+    joiners = "".join(escape_char(c, True) for c in ".,-/:")
+    tail = MAX_DIGIT_WORD_CHARS - 1
+    bare = f"\\$?[A-Za-z]{{0,3}}[0-9][A-Za-z0-9]{{0,{tail}}}([{joiners}][A-Za-z0-9]{{1,{tail}}})?%?"
+    return _wrapped(bare, closing)
 
 
 def narrowed(f: TextField, low: int, high: int) -> TextField:
@@ -197,37 +231,53 @@ def _terminal(base: str, negations: list[str]) -> str:
     return f"{base} & ~/" + "|".join(f"(?:{n})" for n in negations) + "/"
 
 
-def text_grammar(f: TextField, resolved: Resolved) -> Lowered:
-    """The grammar of text field `f` for one record (includes already resolved to literal text)."""
+def _include_regex(text: str, closing: str) -> str:
+    """An included value as written, then punctuation (not bracketed: a small model otherwise tacks
+    "(ABC-123456)" on at the end instead of using the value in a sentence)."""
+    return f"/{escape(text)}{closing}/"
+
+
+# The last word of a text gets its own terminal, `<NAME>_END`: the same word with the ending's punctuation.
+END_SUFFIX = "_END"
+
+
+def text_grammar(f: TextField, resolved: Resolved, sentence_end: bool = False) -> Lowered:
+    """The grammar of text field `f` for one record (includes already resolved to literal text).
+
+    The last word is a terminal of its own (`WORD_END`, ...) that ends cleanly: never inside a word or
+    number, never on a comma or colon, and — with `sentence_end`, set when the seeds' texts mostly
+    end that way — on `.`, `!` or `?`.
+    """
     low, high = word_bounds(f)
     rules = word_rules(resolved.forbidden)
     unenforced = list(rules.unenforced)
     if f.chars is not None:
         unenforced.append(f"{f.name}: {f.chars.min}..{f.chars.max} characters is checked after generation")
+    if f.no_repeat:
+        unenforced.append(f"{f.name}: no word {f.no_repeat}-gram twice — masked by local samplers, checked after")
     texts = [text for text, _ in resolved.includes]
     grammar_includes = texts[:MAX_GRAMMAR_INCLUDES]
     for text in texts[MAX_GRAMMAR_INCLUDES:]:
         unenforced.append(f"must include {text!r}: more than {MAX_GRAMMAR_INCLUDES} includes, checked after")
     includes = [
-        _Include(f"INC{i}", f"/{_INC_PREFIX}{escape(text)}{_INC_SUFFIX}/", max(1, len(text.split())),
+        _Include(f"INC{i}", _include_regex(text, MID_CLOSING), max(1, len(text.split())),
                  text.rstrip()[-1:].isdigit())
         for i, text in enumerate(grammar_includes)
     ]
+    ending = SENTENCE_CLOSING if sentence_end else END_CLOSING
     budget = text_budget(high, texts)
     lines = ["%llguidance {}", ""]
+    classes: dict[str, str] = {}
     if rules.pii:
-        classes = {
-            "ALPHA": _terminal(f"/{shaped_word(digits=False)}/",
-                               rules.negations),
-            "DIGITS": _terminal(f"/{word_class(digits=False)}{{0,3}}[0-9]{word_class()}{{0,{MAX_DIGIT_WORD_CHARS}}}/",
-                                [f".*{pii_run()}.*"] + rules.negations),
-        }
+        for suffix, closing in (("", MID_CLOSING), (END_SUFFIX, ending)):
+            classes["ALPHA" + suffix] = _terminal(f"/{shaped_word(False, closing)}/", rules.negations)
+            classes["DIGITS" + suffix] = _terminal(f"/{digit_word(closing)}/", [f".*{pii_run()}.*"] + rules.negations)
     else:
-        classes = {"WORD": _terminal(f"/{shaped_word()}/",
-                                     rules.negations)}
+        for suffix, closing in (("", MID_CLOSING), (END_SUFFIX, ending)):
+            classes["WORD" + suffix] = _terminal(f"/{shaped_word(True, closing)}/", rules.negations)
     if not includes and not rules.pii:
-        repeat = f'(" " WORD){{{low - 1},{high - 1}}}' if high > 1 else ""
-        lines.append(f'start: " " WORD {repeat} "\\n"'.replace("  ", " "))
+        repeat = f'(WORD " "){{{low - 1},{high - 1}}} ' if high > 1 else ""
+        lines.append(f'start: " " {repeat}WORD_END "\\n"')
     else:
         lines.append('start: " " body "\\n"')
         lines.extend(_unrolled(low, high, includes, rules.pii))
@@ -236,6 +286,7 @@ def text_grammar(f: TextField, resolved: Resolved) -> Lowered:
         lines.append(f"{name}: {body}")
     for inc in includes:
         lines.append(f"{inc.terminal}: {inc.regex}")
+        lines.append(f"{inc.terminal}{END_SUFFIX}: {_include_regex(grammar_includes[int(inc.terminal[3:])], ending)}")
     return Lowered("\n".join(lines) + "\n", budget, unenforced)
 
 
@@ -299,7 +350,7 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
             if target not in alive:
                 continue
             if can_stop(*target):
-                alts.append(terminal)
+                alts.append(terminal + END_SUFFIX)
             if any((target[0] + w, n) in alive for _, w, n in moves(nxt)):
                 alts.append(f'{terminal} " " {name(*target)}')
         if alts:
@@ -421,8 +472,11 @@ def notes_for(spec: Spec) -> list[str]:
             if f.chars is not None:
                 notes.append(f"{f.name}: the {f.chars.min}..{f.chars.max} character limit is checked after "
                              "generation (the grammar bounds words, not characters)")
-            if f.words is None and f.chars is None:
+            if f.words is None and f.chars is None and not f.words_from_seeds:
                 notes.append(f"{f.name}: no length limit given; the grammar caps it at {DEFAULT_MAX_WORDS} words")
+            if f.no_repeat:
+                notes.append(f"{f.name}: no word {f.no_repeat}-gram may occur twice: masked while decoding where "
+                             "the sampler supports it, re-checked after generation")
             if len(f.must_include) > MAX_GRAMMAR_INCLUDES:
                 notes.append(f"{f.name}: only the first {MAX_GRAMMAR_INCLUDES} `must include` items are in the "
                              "grammar; the rest are checked after")

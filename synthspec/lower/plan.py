@@ -38,7 +38,11 @@ class RecordPlan:
       sampled values alone (blocks testing generated fields are resolved again
       when their target is planned);
     - `words`: {text field: (min words, max words)} narrowing that field for this
-      record only (never widening it);
+      record only (never widening it; `words from seeds` draws it, a paraphrase
+      keeps its source's);
+    - `sentence_end`: text fields whose text must end on a sentence end (`.`,
+      `!`, `?`) because most of the seeds' texts for that field do
+      (lower/textshape.py);
     - `edit_of`: {text field: EditOf} decode the field as an edit of a text;
     - `fixed`: {generated field: value} the engine copies instead of decoding;
     - `context`: extra prompt variables known at plan time; a technique's context
@@ -55,6 +59,7 @@ class RecordPlan:
     seed_ids: tuple[str, ...] = ()
     constraints: tuple[int, ...] = ()
     words: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sentence_end: tuple[str, ...] = ()
     edit_of: dict[str, EditOf] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)

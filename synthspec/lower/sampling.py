@@ -21,7 +21,7 @@ from typing import Any
 
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
-from synthspec.ir.model import BooleanField, CategoryField, DecimalField, IntegerField, Spec
+from synthspec.ir.model import BooleanField, CategoryField, DecimalField, IntegerField, Spec, TextField
 
 
 def stable_int(*parts: object) -> int:
@@ -175,3 +175,57 @@ def sample_columns(spec: Spec, seeds: Sequence[SeedExample]) -> list[dict[str, A
                 raise _error(f, f"`{f.name}` is drawn `from seeds`, but no seed value lies in its range")
             columns[f.name] = [draw_number(f, i, spec.seed, pool) for i in range(count)]
     return [{name: column[i] for name, column in columns.items()} for i in range(count)]
+
+
+# ------------------------------------------------------------------ `words from seeds`
+
+# A record's word bound is the drawn seed length ± this share (at least one word): the model stops
+# somewhere inside it, so the generated lengths follow the seeds' distribution.
+WORDS_SLACK = 0.2
+
+
+def seed_word_counts(field: TextField, seeds: Sequence[SeedExample],
+                     match: dict[str, Any] | None = None) -> list[int]:
+    """Word counts of the seeds' texts for `field`; with `match`, only seeds with those values
+    (the record's sampled categories), falling back to every seed when none has them."""
+    rows = [s for s in seeds if isinstance(s.values.get(field.name), str) and s.values[field.name].strip()]
+    if match:
+        same = [s for s in rows if all(str(s.values.get(k)) == str(v) for k, v in match.items())]
+        rows = same or rows
+    return [len(str(s.values[field.name]).split()) for s in rows]
+
+
+def length_bound(length: int, cap: int) -> tuple[int, int]:
+    """The bound around one drawn seed length: ± WORDS_SLACK of it (at least one word), within 1..cap."""
+    slack = max(1, round(length * WORDS_SLACK))
+    low = max(1, min(length - slack, cap))
+    return low, max(low, min(length + slack, cap))
+
+
+def record_word_bounds(spec: Spec, seeds: Sequence[SeedExample], index: int, sampled: dict[str, Any], cap: int,
+                       pools: dict[tuple[Any, ...], list[int]] | None = None) -> dict[str, tuple[int, int]]:
+    """{text field: (min, max) words} of record `index` for every `words from seeds` field.
+
+    The length is drawn from the seeds of the record's own category (every sampled category field the
+    seeds carry a value for must match), from a stream keyed by (spec seed, field, index), so the
+    lengths of a category's records follow that category's seeds (short "card arrived?" intents stay
+    short) and, given the record's category, do not depend on the count or batching.  `pools` caches
+    the seed lengths per (field, category values) across records.
+    """
+    pools = {} if pools is None else pools
+    out: dict[str, tuple[int, int]] = {}
+    for f in spec.generated_fields:
+        if not (isinstance(f, TextField) and f.words_from_seeds):
+            continue
+        keys = [g.name for g in spec.sampled_fields if isinstance(g, (CategoryField, BooleanField))
+                and g.name in sampled and any(s.values.get(g.name) not in (None, "") for s in seeds)]
+        match = {k: sampled[k] for k in keys}
+        key = (f.name, *sorted((k, str(v)) for k, v in match.items()))
+        if key not in pools:
+            pools[key] = seed_word_counts(f, seeds, match)
+        if not pools[key]:
+            raise _error(f, f"`{f.name}` takes its words `from seeds`, but no seed has a text for it",
+                         f"map a seed column onto it: seeds \"...\" {{ {f.name} <- \"COLUMN\" }}")
+        length = rng_for("synthspec-words", spec.seed, f.name, index).choice(pools[key])
+        out[f.name] = length_bound(length, cap)
+    return out

@@ -27,6 +27,7 @@ from synthspec.ir.model import (
 )
 from synthspec.lower.constraints import resolve, terms_of
 from synthspec.lower.regex import term_pattern
+from synthspec.lower.textshape import ending_problem, repeated_ngram
 from synthspec.pii import find_blocked
 
 
@@ -58,6 +59,14 @@ def _check_text(spec: Spec, f: TextField, value: str, values: dict[str, Any]) ->
         problems.append(f"{f.name}: {words} words, expected {f.words.min}..{f.words.max}")
     if f.chars and not f.chars.min <= len(value) <= f.chars.max:
         problems.append(f"{f.name}: {len(value)} characters, expected {f.chars.min}..{f.chars.max}")
+    # Degeneration: a local sampler masks repeated n-grams and the grammar ends texts cleanly, but a
+    # server may not have done either — so both are re-checked on every text, whatever produced it.
+    repeat = repeated_ngram(value, f.no_repeat)
+    if repeat is not None:
+        problems.append(f"{f.name}: repeats the words {' '.join(repeat)!r} (no repeat {f.no_repeat})")
+    ending = ending_problem(value)
+    if ending is not None:
+        problems.append(f"{f.name}: {ending}")
     resolved = resolve(spec, f.name, values)
     lowered = value.lower()
     for text, _ in resolved.includes:

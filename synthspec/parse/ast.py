@@ -164,6 +164,22 @@ class WordsProp:
 
 
 @dataclass
+class WordsFromSeeds:
+    """`words from seeds`: each record's word bound is drawn from the seed texts' lengths."""
+
+    pos: Pos = NO_POS
+
+
+@dataclass
+class NoRepeat:
+    """`no repeat N`: no word n-gram of size N may occur twice in the text (0 turns the default off)."""
+
+    size: int | float
+    pos: Pos = NO_POS
+    text: str = ""  # as written, for fmt
+
+
+@dataclass
 class CharsProp:
     range: Range
     pos: Pos = NO_POS
@@ -181,13 +197,18 @@ class StyleProp:
     pos: Pos = NO_POS
 
 
-TextProp = Union[WordsProp, CharsProp, ToneProp, StyleProp, MustInclude, MustNotInclude]
+TextProp = Union[WordsProp, WordsFromSeeds, NoRepeat, CharsProp, ToneProp, StyleProp, MustInclude, MustNotInclude]
 
 
 @dataclass
 class TextType:
     props: list[TextProp]
     pos: Pos = NO_POS
+
+    @property
+    def from_seeds(self) -> bool:
+        """True with `words from seeds`: the field then needs seeds that map a column onto it."""
+        return any(isinstance(p, WordsFromSeeds) for p in self.props)
 
 
 @dataclass

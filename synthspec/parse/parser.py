@@ -312,6 +312,14 @@ class _ToAst(Transformer):
         return ast.WordsProp(children[0], self._pos(meta))
 
     @v_args(meta=True)
+    def words_from_seeds(self, meta, children):
+        return ast.WordsFromSeeds(self._pos(meta))
+
+    @v_args(meta=True)
+    def no_repeat_prop(self, meta, children):
+        return ast.NoRepeat(children[0].value, self._pos(meta), children[0].text)
+
+    @v_args(meta=True)
     def chars_prop(self, meta, children):
         return ast.CharsProp(children[0], self._pos(meta))
 

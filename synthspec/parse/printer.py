@@ -123,6 +123,10 @@ def format_field_type(ftype: ast.FieldType) -> str:
 def _text_prop(prop: ast.TextProp) -> str:
     if isinstance(prop, ast.WordsProp):
         return f"words {_range(prop.range)}"
+    if isinstance(prop, ast.WordsFromSeeds):
+        return "words from seeds"
+    if isinstance(prop, ast.NoRepeat):
+        return f"no repeat {prop.text or prop.size}"
     if isinstance(prop, ast.CharsProp):
         return f"chars {_range(prop.range)}"
     if isinstance(prop, ast.ToneProp):

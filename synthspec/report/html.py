@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from synthspec.report.quality import quality_html
 from synthspec.report.svg import bar_chart
 from synthspec.validate.results import Report
 
@@ -56,6 +57,7 @@ def render_html(report: Report, records: list[dict[str, Any]] | None = None, max
             f"<td>{warnings}</td><td>{run.seconds:.2f}</td></tr>"
         )
     out.append("</table>")
+    out.append(quality_html(report.quality))
     if report.plugin_failures:
         out.append("<h2>Plugins that failed to load</h2><ul>")
         out.extend(f"<li class='crashed'>{escape(f.describe())}</li>" for f in report.plugin_failures)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import json
-import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from html import escape
@@ -23,6 +22,7 @@ from synthspec import codes
 from synthspec.datafiles import read_table
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.validate.api import record_id
+from synthspec.validate.quality import sample_indices
 
 DIMENSIONS = ("naturalness", "correctness", "relevance")
 FIXED = ("record_index", "record_id")
@@ -51,7 +51,7 @@ def export_review(
     records = read_table(data)
     if not records:
         raise SynthspecError(Diagnostic(code=codes.NO_RECORDS_TO_REVIEW, message="no records to review", file=str(data)))
-    indices = sorted(random.Random(seed).sample(range(len(records)), min(sample, len(records))))
+    indices = sample_indices(len(records), sample, seed)
     cols = _data_columns(records)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

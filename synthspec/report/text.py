@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from synthspec.report.quality import quality_rows, sample_lines
 from synthspec.validate.results import Report
 
 STYLE = {
@@ -61,9 +62,29 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
         rest = len([f for f in run.result.findings if f.severity.value != "info"]) - len(shown)
         if rest > 0:
             console.print(f"  … {rest} more from {run.name}", highlight=False)
+    print_quality(report, console)
     verdict = (
         "[bold red]FAILED[/] (a validator with policy fail triggered)"
         if report.failed
         else "[green]passed[/]"
     )
     console.print(f"{verdict}: {len(report.dropped)} records would be dropped, {len(report.flagged)} flagged")
+
+
+def print_quality(report: Report, console: Console) -> None:
+    """The text quality table (records beside seeds; clearly worse figures in yellow) and the sample."""
+    rows = quality_rows(report.quality)
+    if rows:
+        table = Table(title="text quality")
+        for col in ("field", "measure", "records", "seeds"):
+            table.add_column(col)
+        for field, label, mine, theirs, bad in rows:
+            table.add_row(field, label, f"[yellow]{mine}[/]" if bad else mine, theirs)
+        console.print(table)
+    lines = sample_lines(report.quality)
+    if lines:
+        sample = (report.quality or {}).get("sample") or {}
+        console.print(f"a sample of records (seed {sample.get('seed')}, as `review export` picks them):",
+                      highlight=False)
+        for line in lines:
+            console.print(f"  {line}", highlight=False, markup=False)

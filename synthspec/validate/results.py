@@ -68,6 +68,8 @@ class Report:
     data_file: str | None = None
     executor: str | None = None  # streaming runs: "1 process", "2 processes", "ray (2 actors)"
     peak_rss: int | None = None  # streaming runs: the driver's or a worker's largest RSS, bytes
+    #: per-text-field quality measures beside the seeds' and a seeded sample (validate/quality.py)
+    quality: dict[str, Any] | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -100,4 +102,5 @@ class Report:
                 for f in self.plugin_failures
             ],
             "validators": [r.to_json() for r in self.runs],
+            "quality": self.quality,
         }

@@ -39,6 +39,7 @@ from synthspec.validate.api import (
     ValidatorResult,
 )
 from synthspec.validate.finder import LoadedPlugin, LoadedPlugins
+from synthspec.validate.quality import measure_quality
 from synthspec.validate.registry import builtin_names, get_registry
 from synthspec.validate.results import Report, ValidatorRun
 
@@ -225,6 +226,7 @@ def validate_records(
         run = _run_one(p, spec, records, seeds)
         _apply_policy(report, run)
         report.runs.append(run)
+    report.quality = measure_quality(spec, records, seeds)
     return report
 
 

@@ -61,10 +61,11 @@ def test_llamacpp_constrained_and_truncation(gemma):
 def test_same_seed_same_records(tmp_path, gemma, mini_spec):
     spec = mini_spec.model_copy(update={"count": 3})
     a = run_build(spec, gemma, BuildOptions(out=tmp_path / "a.jsonl", progress="off"))
-    b = run_build(spec, gemma, BuildOptions(out=tmp_path / "b.jsonl", batch_size=1, progress="off"))
+    b = run_build(spec, gemma, BuildOptions(out=tmp_path / "b.jsonl", progress="off"))
     assert a.written == b.written == 3
     first, second = _jsonl(a.paths.out), _jsonl(b.paths.out)
-    assert _fields(first) == _fields(second)  # batch size does not change llama.cpp records
+    # same batch size, same records (llama.cpp decodes a batch together: another size may give other valid ones)
+    assert _fields(first) == _fields(second)
     for record in first:
         assert re.fullmatch(r"[A-Z]{3}-[0-9]{3}", record["code"])
         assert record["code"] in record["note"]

@@ -55,3 +55,34 @@ def test_unknown_backend_name():
     with pytest.raises(SynthspecError) as info:
         open_backend(ModelSpec(backend="vllm-magic"))
     assert "unknown backend" in info.value.render()
+
+
+# words the tiny tokenizer writes as one token after a space (" time"): the guard bans a repeat where it begins
+COLOURS = 'start: WORD (" " WORD){9} "\\n"\nWORD: "time" | "value" | "shop"\n'
+
+
+def test_no_repeat_ngram_holds_on_every_row(tiny_backend):
+    from synthspec.generate.backends.ngram import repeated_ngrams
+
+    plain = tiny_backend.generate([GenRequest("x", COLOURS, 40, seed) for seed in range(4)])
+    guarded = tiny_backend.generate([GenRequest("x", COLOURS, 40, seed, no_repeat_ngram=3) for seed in range(4)])
+    assert any(repeated_ngrams(r.text.split(), 3) for r in plain)  # three words, ten of them: repeats are likely
+    for result in guarded:
+        assert not result.truncated and accepts(COLOURS, result.text)
+        assert repeated_ngrams(result.text.split(), 3) == [], result.text
+
+
+def test_device_is_chosen_from_what_torch_sees(tiny_backend, monkeypatch):
+    import torch
+
+    from synthspec.generate.backends.transformers import choose_device
+
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert tiny_backend.device == expected and tiny_backend.build_info["device"] == expected
+    if not torch.cuda.is_available():  # this machine has no GPU: asking for one is a clear error
+        monkeypatch.setenv("SYNTHSPEC_DEVICE", "cuda")
+        with pytest.raises(SynthspecError) as info:
+            choose_device()
+        assert "no CUDA GPU" in info.value.render()
+    else:  # on a GPU machine the model runs there in half precision
+        assert choose_device()[1] in (torch.bfloat16, torch.float16)

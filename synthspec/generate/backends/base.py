@@ -42,6 +42,9 @@ class GenResult:
     #: a request the backend could not serve (e.g. a server's 4xx): the engine
     #: records it in the rejects ledger for that record instead of aborting
     error: str | None = None
+    #: prompt tokens not evaluated for this request because the backend reused
+    #: their KV cache from an earlier request (already in `prompt_tokens`)
+    cached_prompt_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,16 @@
-"""llama.cpp backend: a GGUF model in-process, constrained by llguidance via Outlines.
+"""llama.cpp backend: a GGUF model in-process, constrained by llguidance.
 
 The default backend: on 2 CPU cores llama.cpp decodes the embedded Gemma 3
-270M several times faster than transformers (see docs/benchmarks.md).  Two
-start-up costs are avoided on purpose: Outlines' `LlamaCpp` wrapper walks the
-whole 262k vocabulary to build a tokenizer the llguidance path never uses (we
-skip it), and llguidance's tokenizer needs every token's bytes, which we read
-once per model file and keep in the cache keyed by the file's hash.
+270M several times faster than transformers (see docs/benchmarks.md).
+`open_session` decodes many requests at once on one context (continuous
+batching, `llamacpp_batch.py`); `generate` runs such a session with one slot,
+so each result depends only on its own request.  `generate_outlines` keeps the
+earlier path (Outlines' generator over llama-cpp-python's sampler chain) as the
+reference the throughput benchmark compares with.  Two start-up costs are
+avoided on purpose: Outlines' `LlamaCpp` wrapper walks the whole 262k
+vocabulary to build a tokenizer the llguidance path never uses (we skip it),
+and llguidance's tokenizer needs every token's bytes, which we read once per
+model file and keep in the cache keyed by the file's hash.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from outlines.models.llamacpp import LlamaCpp, LlamaCppTypeAdapter
 
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
-from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
+from synthspec.generate.backends.base import Backend, DecodeSession, GenRequest, GenResult, ModelIdentity
+from synthspec.generate.backends.ngram import TokenWords
 from synthspec.generate.backends.processor import MatcherPool, RowGrammarProcessor
 from synthspec.generate.cache import atomic_write_bytes, cache_dir, model_file_sha256
 
@@ -155,12 +161,26 @@ def _token_bytes(llm: Any, model_hash: str) -> list[bytes]:
     return tokens
 
 
+def build_info() -> dict[str, Any]:
+    """How the loaded llama.cpp was compiled (version and the CPU features it uses): manifest material."""
+    import llama_cpp
+
+    features = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    return {
+        "llama_cpp_python": getattr(llama_cpp, "__version__", "unknown"),
+        "cpu_features": sorted(part.split("=")[0].strip() for part in features.replace("CPU :", "").split("|")
+                               if part.strip().endswith("= 1")),
+        "system_info": features.strip(),
+    }
+
+
 class LlamaCppBackend(Backend):
-    """Sequential constrained decoding with llama-cpp-python; each request seeds its own sampler."""
+    """Constrained decoding with llama.cpp; each request seeds its own sampler."""
 
     name = "llamacpp"
     preferred_batch = 8
-    #: a result depends only on its own request (sequential decoding): the scheduler needs no window barrier
+    #: `generate` decodes each request alone, so its result depends only on that request; the batched
+    #: session (`open_session`) says otherwise for itself
     batch_invariant = True
 
     def __init__(self, ref: str | None = None, *, n_ctx: int = DEFAULT_CONTEXT, threads: int | None = None) -> None:
@@ -187,8 +207,9 @@ class LlamaCppBackend(Backend):
         self.n_ctx = n_ctx
         vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
         fptr = ctypes.cast(llama_cpp.llama_cpp._lib.llama_tokenize, ctypes.c_void_p).value
+        self.token_pieces = _token_bytes(self.llm, self.model_hash)
         self.tokenizer = llguidance.LLTokenizer.from_llamacpp(
-            tokens=_token_bytes(self.llm, self.model_hash),
+            tokens=self.token_pieces,
             vocab_ptr=vocab,
             tokenize_fptr=fptr,
             eos_token=llama_cpp.llama_vocab_eos(vocab),
@@ -196,6 +217,20 @@ class LlamaCppBackend(Backend):
         )
         self.pool = MatcherPool(self.tokenizer)
         self.model = _CapturingLlamaCpp(self.llm)
+        self.n_vocab = int(llama_cpp.llama_vocab_n_tokens(vocab))
+        self._vocab = vocab
+        self._token_words: TokenWords | None = None
+        self._end_tokens: list[int] | None = None
+        self._solo: DecodeSession | None = None
+
+    def manifest_info(self) -> dict[str, Any]:
+        """What the manifest's `backend_info` records about this backend: its build (see `build_info`)."""
+        return {"build": self.build_info}
+
+    @property
+    def build_info(self) -> dict[str, Any]:
+        """llama.cpp version, CPU features compiled in, and the threads used (for the manifest)."""
+        return {**build_info(), "threads": self.threads}
 
     @property
     def identity(self) -> ModelIdentity:
@@ -205,7 +240,55 @@ class LlamaCppBackend(Backend):
         """Tokens of `text` under this model's tokenizer (no BOS)."""
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    def tokenize_prompt(self, prompt: str) -> list[int]:
+        """A prompt's tokens as llama-cpp-python's completion call makes them (BOS, special tokens parsed)."""
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        """Generated tokens → text (control tokens write nothing)."""
+        pieces = self.token_pieces
+        return b"".join(pieces[t] for t in tokens if not pieces[t].startswith(b"\xff")).decode(
+            "utf-8", errors="replace")
+
+    def is_end(self, token: int) -> bool:
+        """An end-of-generation token (EOS, end of turn) for unconstrained decoding."""
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
+
+    def end_tokens(self) -> list[int]:
+        """Every end-of-generation token of the vocabulary."""
+        if self._end_tokens is None:
+            self._end_tokens = [t for t in range(self.n_vocab) if self.is_end(t)]
+        return self._end_tokens
+
+    def token_words(self) -> TokenWords:
+        """The vocabulary's word index for the n-gram guard (built on first use)."""
+        if self._token_words is None:
+            self._token_words = TokenWords(self.token_pieces, [self.tokenizer.eos_token])
+        return self._token_words
+
+    def open_session(self, slots: int) -> DecodeSession:
+        """Continuous batching: up to `slots` sequences decoded together on one llama.cpp context."""
+        from synthspec.generate.backends.llamacpp_batch import LlamaBatchSession
+
+        return LlamaBatchSession(self, slots)
+
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
+        """Each request alone (one slot, no reused prefix), so its result depends on nothing else."""
+        from synthspec.generate.backends.llamacpp_batch import LlamaBatchSession
+
+        if self._solo is None:
+            self._solo = LlamaBatchSession(self, 1, reuse_prefix=False)
+        results = []
+        for index, request in enumerate(requests):
+            self._solo.submit(index, request)
+            [(_, result)] = self._solo.poll()
+            results.append(result)
+        return results
+
+    def generate_outlines(self, requests: Sequence[GenRequest]) -> list[GenResult]:
+        """The earlier sequential path: Outlines' generator over llama-cpp-python's sampler (benchmark reference)."""
         return [self._one(request) for request in requests]
 
     def generate_unconstrained(self, request: GenRequest, stop: Sequence[str] = ()) -> GenResult:
@@ -233,7 +316,8 @@ class LlamaCppBackend(Backend):
         import outlines
 
         spec = grammars.compile_grammar(request.grammar)
-        processor = RowGrammarProcessor([spec], self.pool, "numpy")
+        processor = RowGrammarProcessor([spec], self.pool, "numpy", ngrams=[request.no_repeat_ngram],
+                                        token_words=self.token_words if request.no_repeat_ngram else None)
         generator = outlines.Generator(self.model, processor=processor)
         try:
             text = generator(
@@ -258,6 +342,9 @@ class LlamaCppBackend(Backend):
         return GenResult(text, usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0), truncated)
 
     def close(self) -> None:
+        if getattr(self, "_solo", None) is not None:
+            self._solo.close()
+            self._solo = None
         llm = getattr(self, "llm", None)
         if llm is not None:
             llm.close()

@@ -5,10 +5,15 @@ is never split by grammar.  Sampling uses torch's global generator, seeded per
 batch from the rows' seeds: a batch's records are reproducible given the same
 batch composition, which the engine guarantees by forming batches from fixed
 index ranges.  A GGUF file can be loaded too (transformers dequantises it).
+The device is chosen automatically: a CUDA GPU when torch sees one (bf16 where
+the GPU supports it, else fp16), the CPU (fp32) otherwise, so the same spec
+builds on either machine; `$SYNTHSPEC_DEVICE` (`cpu`, `cuda`, `cuda:1`)
+overrides it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,7 @@ from outlines.models.transformers import Transformers
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
 from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
+from synthspec.generate.backends.ngram import TokenWords, token_words_from
 from synthspec.generate.backends.processor import MatcherPool, RowGrammarProcessor
 from synthspec.generate.cache import cache_dir, directory_sha256, model_file_sha256
 
@@ -53,25 +59,41 @@ def resolve_model_dir(ref: str | None) -> tuple[Path, str | None]:
     return path, None
 
 
+def choose_device(requested: str | None = None) -> tuple[str, Any]:
+    """(device, dtype): the requested or `$SYNTHSPEC_DEVICE` device, else CUDA when torch sees one, else the CPU."""
+    import torch
+
+    device = requested or os.environ.get("SYNTHSPEC_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise SynthspecError(f"device {device} was asked for but torch sees no CUDA GPU", code="M004",
+                                 hint="unset SYNTHSPEC_DEVICE to decode on the CPU")
+        return device, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return device, torch.float32
+
+
 class TransformersBackend(Backend):
-    """Batched constrained decoding with Hugging Face transformers on CPU."""
+    """Batched constrained decoding with Hugging Face transformers, on a GPU when there is one."""
 
     name = "transformers"
     preferred_batch = 8
 
-    def __init__(self, ref: str | None = None, *, threads: int | None = None) -> None:
+    def __init__(self, ref: str | None = None, *, threads: int | None = None, device: str | None = None) -> None:
         import llguidance.hf
         import torch
 
         directory, gguf = resolve_model_dir(ref)
         if threads:
             torch.set_num_threads(threads)
+        self.device, self.dtype = choose_device(device)
         try:
             tokenizer, model = _load(directory, gguf)
         except (OSError, ValueError) as exc:
             raise SynthspecError(
                 f"transformers could not load the model at {directory}: {exc}", code="M004"
             ) from None
+        if self.device != "cpu":
+            model = model.to(device=self.device, dtype=self.dtype)
         model.eval()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
@@ -80,6 +102,7 @@ class TransformersBackend(Backend):
         self.hf_tokenizer = tokenizer
         self.eos_ids = _eos_ids(model, tokenizer)
         self.pool = MatcherPool(llguidance.hf.from_tokenizer(tokenizer))
+        self._token_words: TokenWords | None = None
         if gguf:
             self.model_hash = model_file_sha256(directory / gguf)
             self.model_id = "embedded:gemma-3-270m-q4_k_m" if ref is None else gguf
@@ -91,6 +114,18 @@ class TransformersBackend(Backend):
     def identity(self) -> ModelIdentity:
         return ModelIdentity(self.name, self.model_id, self.model_hash)
 
+    def manifest_info(self) -> dict[str, Any]:
+        """What the manifest's `backend_info` records about this backend: its build (see `build_info`)."""
+        return {"build": self.build_info}
+
+    @property
+    def build_info(self) -> dict[str, Any]:
+        """Where and how the model runs (for the manifest)."""
+        import torch
+
+        return {"torch": torch.__version__, "device": self.device, "dtype": str(self.dtype).replace("torch.", ""),
+                "threads": torch.get_num_threads()}
+
     def generate(self, requests: Sequence[GenRequest]) -> list[GenResult]:
         if not requests:
             return []
@@ -99,7 +134,9 @@ class TransformersBackend(Backend):
 
         first = requests[0]
         specs = [grammars.compile_grammar(r.grammar) for r in requests]
-        processor = RowGrammarProcessor(specs, self.pool, "torch")
+        ngrams = [r.no_repeat_ngram for r in requests]
+        processor = RowGrammarProcessor(specs, self.pool, "torch", ngrams=ngrams,
+                                        token_words=self.token_words if any(ngrams) else None)
         generator = outlines.Generator(self.model, processor=processor)
         torch.manual_seed(_batch_seed(requests))
         kwargs: dict[str, Any] = {
@@ -121,6 +158,13 @@ class TransformersBackend(Backend):
             truncated = not stopped or used > request.max_tokens or not grammars.accepts(request.grammar, text)
             results.append(GenResult(text, int(prompt_lengths[row]), used, truncated))
         return results
+
+
+    def token_words(self) -> TokenWords:
+        """The vocabulary's word index for the n-gram guard (built on first use)."""
+        if self._token_words is None:
+            self._token_words = token_words_from(self.pool.tokenizer)
+        return self._token_words
 
 
 def _load(directory: Path, gguf: str | None) -> tuple[Any, Any]:

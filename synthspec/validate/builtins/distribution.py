@@ -9,6 +9,7 @@ nothing to compare against and the validator says so.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -119,7 +120,12 @@ class DistributionValidator(Validator):
                           np.fromiter(lengths.values(), dtype=np.int64, count=len(lengths)))
         r_tok = [words(str(v)) for v in ref]
         r_len = [len(t) for t in r_tok]
-        edges = shared_bins(s_len, r_len, p.bins)
+        # At most sqrt(n) bins for n synthetic values (the square-root rule): over 20 bins, 6 held-out
+        # BANKING77 queries scored KL 2.3 against their own seeds and 60 scored 0.69 — empty-bin noise
+        # flagged real data; with sqrt(n) bins they score 0.13 and 0.07 while 6 texts of ~95 words
+        # against 12-word seeds still score 13.
+        bins = max(3, min(p.bins, math.ceil(math.sqrt(max(1, len(s_len))))))
+        edges = shared_bins(s_len, r_len, bins)
         s_hist = np.histogram(s_len, edges)[0]
         labels = tuple(f"{edges[i]:.0f}-{edges[i + 1]:.0f}" for i in range(len(edges) - 1))
         series = {"synthetic": tuple(float(x) for x in s_hist)}

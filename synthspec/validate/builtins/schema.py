@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from synthspec.ir import model as ir
+from synthspec.lower.textshape import ending_problem, repeated_ngram
 from synthspec.validate.api import Finding, Params, Scope, Validator, ValidatorContext, record_id
 from synthspec.validate.matching import ForbiddenMatcher, compile_forbidden, term_regex
 from synthspec.validate.pii import exempt, get_detector
@@ -114,6 +115,10 @@ class SchemaValidator(Validator):
                 )
             )
 
+        def warn(field: str, message: str, value: Any, threshold: Any, code: str) -> None:
+            out.append(self.finding("warning", message, record_index=index, record_id=rid, field=field,
+                                    value=value, threshold=threshold, code=code))
+
         names = set(ctx.spec.field_names)
         if not ctx.params.allow_extra:
             for key in record:
@@ -132,12 +137,13 @@ class SchemaValidator(Validator):
             if f.name not in record or record[f.name] is None:
                 err(f.name, f"missing field {f.name!r}", code="S001")
                 continue
-            self._check_field(f, record[f.name], err)
+            self._check_field(f, record[f.name], err, warn)
         if ctx.params.check_includes:
             self._check_includes(record, ctx, err)
         return out
 
-    def _check_field(self, f: ir.FieldSpec, value: Any, err: Any) -> None:
+    def _check_field(self, f: ir.FieldSpec, value: Any, err: Any, warn: Any = None) -> None:
+        warn = warn or err
         if isinstance(f, ir.CategoryField):
             labels = self._labels.get(f.name, set())
             if labels and str(value) not in labels:
@@ -195,6 +201,16 @@ class SchemaValidator(Validator):
                         f"{f.words.min}..{f.words.max}",
                         code="S006",
                     )
+            # Degeneration, as warnings: people repeat themselves and trail off too, so on data that did
+            # not come from synthspec these are worth seeing, not dropping (a build re-checks them as
+            # errors in `verify_record`, before a record is kept).
+            repeat = repeated_ngram(value, f.no_repeat)
+            if repeat is not None:
+                warn(f.name, f"{f.name} repeats the words {' '.join(repeat)!r} (no repeat {f.no_repeat})",
+                     " ".join(repeat), f.no_repeat, code="S010")
+            ending = ending_problem(value)
+            if ending is not None:
+                warn(f.name, f"{f.name} {ending}", value[-20:], None, code="S011")
             if f.chars:
                 n = len(value)
                 if not f.chars.min <= n <= f.chars.max:
