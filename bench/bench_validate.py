@@ -12,6 +12,17 @@ Side by side in one run:
 
     python bench/bench_validate.py                     # 10k, 100k, 1M; naive budget 60 s
     python bench/bench_validate.py --sizes 10000 --semantic 2000
+
+Streaming (issue 14): `--compare N...` writes N records to a JSONL file and runs, side by side, today's
+in-memory suite (read_table + validate_records) and the streaming suite (validate/stream.py) on 1 process,
+2 processes and a 2-actor local Ray, checking that the findings are identical and printing wall time and
+peak RSS of each (measured in a fresh child process).  `--long` uses 100-150-word texts (several
+BANKING77 queries of one intent joined).  `--ann N` compares exact and HNSW semantic search (hnswlib,
+faiss-cpu) on N vectors: recall of the exact search's duplicates and search time.
+
+    python bench/bench_validate.py --sizes --semantic 0 --compare 100000 1000000
+    python bench/bench_validate.py --sizes --semantic 0 --compare 1000000 --long --modes stream1 stream2
+    python bench/bench_validate.py --sizes --semantic 0 --ann 100000
 """
 
 from __future__ import annotations
@@ -49,6 +60,25 @@ def make_records(n: int, seed: int = 0) -> list[dict]:
         elif r < 0.8 and len(words) > 3:
             words.pop(rng.randrange(len(words)))
         out.append({"text": " ".join(words), "category": row["category"]})
+    return out
+
+
+def make_long_records(n: int, seed: int = 0) -> list[dict]:
+    """100-150-word texts: BANKING77 queries of one intent joined until the length is reached."""
+    rng = random.Random(seed)
+    base = read_table(SEEDS)
+    by_cat: dict[str, list[str]] = {}
+    for row in base:
+        by_cat.setdefault(row["category"], []).append(row["text"])
+    cats = sorted(by_cat)
+    out = []
+    for _ in range(n):
+        cat = rng.choice(cats)
+        target = rng.randint(100, 150)
+        words: list[str] = []
+        while len(words) < target:
+            words.extend(rng.choice(by_cat[cat]).split())
+        out.append({"text": " ".join(words[:target]), "category": cat})
     return out
 
 
@@ -115,7 +145,7 @@ def timed(fn, *args):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     parser.add_argument(
         "--naive-budget", type=float, default=60.0, help="seconds before the naive loop is extrapolated"
     )
@@ -129,6 +159,8 @@ def main() -> None:
     print(f"# bench_validate  python {platform.python_version()}  {platform.machine()}")
     spec = bench_spec()
     seeds = load_seeds(spec)
+    if not args.sizes:
+        return
     print(
         "| records | exact dedup s | MinHash near-dup s | near dups (MinHash) | naive O(n²) s | near dups (naive) | naive/MinHash | whole suite s |"
     )
@@ -170,5 +202,141 @@ def main() -> None:
         )
 
 
+def _child(mode: str, path: str, queue) -> None:
+    """One measured run in a fresh process: wall seconds, peak RSS of the process tree, the findings."""
+    import resource
+
+    from synthspec.validate.stream import validate_file
+
+    spec = bench_spec()
+    start = time.perf_counter()
+    if mode == "memory":
+        records = read_table(path)
+        report = validate_records(spec, records)
+        peak_children = 0
+    else:
+        workers = {"stream1": 1, "stream2": 2, "ray2": 2}[mode]
+        report = validate_file(spec, path, workers=workers, ray_address="local" if mode == "ray2" else None,
+                               cache_dir=None)
+        peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    findings = {r.name: [f.to_json() for f in r.result.findings] for r in report.runs}
+    per = {r.name: round(r.peak_rss / 2**20) for r in report.runs if r.peak_rss}
+    queue.put((seconds, peak, peak_children, findings, per, {r.name: round(r.seconds, 1) for r in report.runs}))
+
+
+def compare(sizes: list[int], long: bool, modes: list[str]) -> None:
+    import hashlib
+    import json
+    import multiprocessing
+    import tempfile
+
+    ctx = multiprocessing.get_context("spawn")
+    print("\n| records | texts | run | wall s | peak RSS MiB (driver / largest worker) | findings | same as in-memory |")
+    print("|---:|---|---|---:|---:|---:|---|")
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "data.jsonl"
+            with open(path, "w") as fh:
+                step = 100_000
+                for k in range(0, n, step):
+                    rows = (make_long_records if long else make_records)(min(step, n - k), seed=k)
+                    fh.write("".join(json.dumps(r) + "\n" for r in rows))
+            reference = None
+            for mode in modes:
+                queue = ctx.Queue()
+                proc = ctx.Process(target=_child, args=(mode, str(path), queue))
+                proc.start()
+                seconds, peak, peak_children, findings, per, secs = queue.get()
+                proc.join()
+                digest = hashlib.sha1(json.dumps(findings, sort_keys=True).encode()).hexdigest()[:10]
+                total = sum(len(v) for v in findings.values())
+                if reference is None:
+                    reference = findings
+                same = "reference" if mode == modes[0] else (
+                    "yes" if findings == reference else
+                    "NO: " + ", ".join(k for k in findings if findings[k] != reference.get(k))
+                )
+                workers = f" / {peak_children / 2**20:.0f}" if peak_children else ""
+                print(f"| {n:,} | {'100-150 words' if long else 'short'} | {mode} | {seconds:.1f} | "
+                      f"{peak / 2**20:.0f}{workers} | {total:,} ({digest}) | {same} |", flush=True)
+                print(f"|  |  | per validator s: {secs}; peak RSS MiB: {per} | | | | |", flush=True)
+
+
+def ann(n: int, base_n: int = 2_000, queries: int = 2_000, efs: tuple[int, ...] = (64,)) -> None:
+    """Exact vs HNSW earlier-neighbour search on n vectors: base_n MiniLM embeddings plus jittered copies.
+
+    Recall is measured on `queries` random rows, whose exact best earlier neighbour is computed directly
+    (queries x n dot products); the exact search's full time is measured on its last blocks (the largest:
+    each block searches all earlier rows) and extrapolated, because the n^2 search itself is what ANN avoids.
+    """
+    import numpy as np
+
+    from synthspec.embeddings import embed
+    from synthspec.validate.ann import BLOCK, approximate_earlier, exact_earlier
+
+    texts = [r["text"] for r in make_records(base_n, seed=7)]
+    t_embed, base = timed(embed, texts)
+    rng = np.random.default_rng(0)
+    reps = [base]
+    while sum(len(r) for r in reps) < n:
+        scale = rng.uniform(0.005, 0.04, size=(len(base), 1))  # cosine to the original ~0.99 down to ~0.8
+        jitter = base + (rng.normal(size=base.shape) * scale).astype(np.float32)
+        reps.append(jitter / np.linalg.norm(jitter, axis=1, keepdims=True))
+    vectors = np.ascontiguousarray(np.concatenate(reps)[:n][rng.permutation(n)])
+    sample = np.sort(rng.choice(np.arange(1, n), size=queries, replace=False))
+    truth_sim = np.array([float((vectors[:i] @ vectors[i]).max()) for i in sample])
+    truth = truth_sim >= 0.9
+    # exact search time: the last 3 blocks measured, the whole extrapolated by the n^2 work per block
+    tail = vectors[: n]
+    start = time.perf_counter()
+    last = max(0, n - 3 * BLOCK)
+    for s0 in range(last, n, BLOCK):
+        _ = tail[s0 : s0 + BLOCK] @ tail[: min(n, s0 + BLOCK)].T
+    measured = time.perf_counter() - start
+    work_all = sum(min(n, s0 + BLOCK) for s0 in range(0, n, BLOCK))
+    work_tail = sum(min(n, s0 + BLOCK) for s0 in range(last, n, BLOCK))
+    t_exact = measured * work_all / work_tail
+    print(f"\nANN, {n:,} vectors ({base_n:,} MiniLM embeddings in {t_embed:.0f} s, the rest jittered copies), "
+          f"recall on {queries:,} sampled rows ({int(truth.sum()):,} have an earlier neighbour at cosine >= 0.9)")
+    print("| search | seconds, total | of which graph building | search only | recall vs exact (sampled rows) "
+          "| exact / total | exact / search only |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| exact (blocked BLAS; extrapolated from its last 3 blocks) | {t_exact:.0f} | – | {t_exact:.0f} | 1.000 "
+          "| 1× | 1× |", flush=True)
+    if n <= 20_000:
+        t_full, _ = timed(exact_earlier, vectors)
+        print(f"| exact, measured whole | {t_full:.1f} | 1.000 | |")
+    for backend in ("hnswlib", "faiss"):
+        for ef in efs:
+            clock: dict[str, float] = {}
+            try:
+                t, (ai, as_) = timed(
+                    lambda b=backend, e=ef, c=clock: approximate_earlier(vectors, backend=b, ef=e, timings=c)
+                )
+            except ImportError:
+                print(f"| {backend} | not installed | | | | | |")
+                break
+            got = as_[sample] >= 0.9
+            recall = (got & truth).sum() / max(1, truth.sum())
+            search = clock["query"] + clock["block"]
+            print(f"| {backend} HNSW M=16 ef={ef} | {t:.1f} | {clock['build']:.1f} | {search:.1f} | {recall:.3f} "
+                  f"| {t_exact / t:.1f}× | {t_exact / search:.1f}× |", flush=True)
+
+
 if __name__ == "__main__":
+    extra = argparse.ArgumentParser(add_help=False)
+    extra.add_argument("--compare", type=int, nargs="*", default=[])
+    extra.add_argument("--long", action="store_true")
+    extra.add_argument("--modes", nargs="+", default=["memory", "stream1", "stream2", "ray2"])
+    extra.add_argument("--ann", type=int, default=0)
+    known, rest = extra.parse_known_args()
+    import sys
+
+    sys.argv = [sys.argv[0], *rest]
     main()
+    if known.compare:
+        compare(known.compare, known.long, known.modes)
+    if known.ann:
+        ann(known.ann)

@@ -4,4 +4,5 @@ import sys
 
 from synthspec.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # worker processes (spawn) import this module again: only the parent runs the CLI
+    sys.exit(main())

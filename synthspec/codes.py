@@ -513,6 +513,8 @@ NO_RECORDS_TO_VALIDATE = _code("V010", "no-records-to-validate", "the dataset to
     `synthspec validate` needs at least one record.""")
 REPORT_WRITE_FAILED = _code("V011", "report-write-failed", "the report file cannot be written", """
     Check the path and permissions of --report.""")
+RAY_CONNECT_FAILED = _code("V020", "ray-connect-failed", "`synthspec validate --ray ADDRESS` cannot reach the cluster", """
+    Start one with `ray start --head` and pass its address, or pass --ray without an address for a local Ray.""")
 
 # -- R: review, release, combine -------------------------------------------------------------------------------------
 NOT_A_FINISHED_BUILD = _code("R001", "not-a-finished-build", "the data is missing or has no (readable) build manifest", """

@@ -62,11 +62,21 @@ def _model() -> Any:
 
     hf_logging.disable_progress_bar()  # a weights-loading bar is noise in a validation report
 
-    return SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+    import torch
+
+    threads = os.environ.get("SYNTHSPEC_TORCH_THREADS")  # set by the streaming runner: cores / worker processes
+    if threads:
+        torch.set_num_threads(max(1, int(threads)))
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # a GPU when torch sees one
+    return SentenceTransformer(str(model_path()), device=device, local_files_only=True)
 
 
 def embed(texts: Sequence[str], batch_size: int = 128) -> np.ndarray:
-    """An (n, 384) float32 matrix of unit-length embeddings, in input order."""
+    """An (n, 384) float32 matrix of unit-length embeddings, in input order.
+
+    Batched on every core torch is given (the streaming runner gives each of
+    its worker processes cores / workers), or on the GPU when torch sees one.
+    """
     if len(texts) == 0:
         return np.zeros((0, DIMENSION), dtype=np.float32)
     vectors = _model().encode(

@@ -21,7 +21,8 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
     """Print the summary table, plugin failures, and up to `max_findings` findings per validator."""
     console = console or Console()
     table = Table(title=f"validation: {report.spec_name} ({report.record_count} records)")
-    for col in ("validator", "package", "policy", "status", "errors", "warnings", "s"):
+    memory = any(run.peak_rss for run in report.runs)  # streaming runs measure peak RSS per validator
+    for col in ("validator", "package", "policy", "status", "errors", "warnings", "s", *(("peak MiB",) if memory else ())):
         table.add_column(col)
     for run in report.runs:
         warnings = sum(1 for f in run.result.findings if f.severity.value == "warning")
@@ -33,8 +34,12 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
             str(len(run.errors)),
             str(warnings),
             f"{run.seconds:.1f}",
+            *((f"{run.peak_rss / 2**20:.0f}" if run.peak_rss else "-",) if memory else ()),
         )
     console.print(table)
+    if report.executor:
+        peak = f", peak RSS {report.peak_rss / 2**20:.0f} MiB" if report.peak_rss else ""
+        console.print(f"[dim]streamed on {report.executor}{peak}[/]", highlight=False)
     for run in report.runs:
         if run.result.metrics:
             measures = ", ".join(f"{k}={v}" for k, v in run.result.metrics.items())

@@ -12,7 +12,7 @@ it returns typed `Finding`s.  Bumping `API_VERSION` is a breaking change.
 from __future__ import annotations
 
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar, Literal
@@ -54,7 +54,7 @@ class NoParams(Params):
     """Parameter model of a validator that takes none."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 10M-record report holds millions of these
 class Finding:
     """One thing a validator found.
 
@@ -130,6 +130,33 @@ class ValidatorContext:
     records: Sequence[dict[str, Any]]
     seeds: Sequence[SeedExample]
     params: Any
+    # two-phase runs only: the run's shared per-record features (MinHash signatures, embeddings) for `finish`,
+    # and the number of records once the pass is over.  None in a one-shot `check_dataset` run.
+    shared: Any = None
+    total: int | None = None
+
+
+class RecordBatch:
+    """A slice of the dataset given to `Validator.partial`: consecutive records from global index `start`.
+
+    `records` are plain dicts (as `ValidatorContext.records`); findings must use
+    `start + i` as `record_index`.  `features` lazily computes what several
+    validators share (MinHash signatures, embeddings, exact-text keys) once per
+    batch; a feature asked for in `partial` is kept for the whole run and read
+    back in `finish` through `ctx.shared` (see synthspec.validate.signatures).
+    """
+
+    def __init__(self, start: int, records: list[dict[str, Any]], features: Any = None) -> None:
+        self.start = start
+        self.records = records
+        self.features = features
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def indexed(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(global index, record) pairs."""
+        return enumerate(self.records, start=self.start)
 
 
 class Validator:
@@ -139,6 +166,12 @@ class Validator:
     scope) or `check_dataset` (DATASET scope).  A RECORD validator's
     `check_dataset` defaults to calling `check_record` on every record.
     Instances are created once per run and may cache work in `prepare`.
+
+    A DATASET validator that should stream (bounded memory, many processes,
+    Ray) also implements the two-phase methods `partial`, `merge` and
+    `finish`; `two_phase(cls)` tells whether it does.  Validators that do not
+    keep working: the runners wrap them in an adapter that collects the
+    records (RECORD scope needs no collecting at all).
     """
 
     name: ClassVar[str] = ""
@@ -156,7 +189,19 @@ class Validator:
         raise NotImplementedError(f"{type(self).__name__} does not check single records")
 
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult | list[Finding]:
-        """Findings for the whole dataset; default: every record through `check_record`."""
+        """Findings for the whole dataset.
+
+        Default: a two-phase validator runs its phases over the whole dataset
+        as one batch; any other, every record through `check_record`.
+        """
+        if two_phase(type(self)):
+            from dataclasses import replace
+
+            from synthspec.validate.signatures import BatchFeatures
+
+            batch = RecordBatch(0, list(ctx.records), BatchFeatures(ctx.records))
+            state = self.merge([self.partial(batch, ctx)], ctx)
+            return self.finish(state, replace(ctx, shared=batch.features, total=len(batch)))
         findings: list[Finding] = []
         for index, record in enumerate(ctx.records):
             found = self.check_record(record, index, ctx)
@@ -165,6 +210,24 @@ class Validator:
                                 f"{found!r:.60}, not a list of Finding")
             findings.extend(found)
         return ValidatorResult(findings=findings)
+
+    # two-phase API (streaming) ---------------------------------------------------
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> Any:
+        """A picklable summary of one batch (counts, keys, small samples): never the whole batch.
+
+        Runs on any worker (another process, a Ray node) with this class
+        instantiated there and `prepare` called once; it must not depend on
+        which other records share the batch.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no two-phase methods")
+
+    def merge(self, states: Sequence[Any], ctx: ValidatorContext) -> Any:
+        """One state from several, given in dataset order (earlier batches first); must be associative."""
+        raise NotImplementedError(f"{type(self).__name__} has no two-phase methods")
+
+    def finish(self, state: Any, ctx: ValidatorContext) -> ValidatorResult | list[Finding]:
+        """The result from the merged state of the whole dataset (`ctx.total` records)."""
+        raise NotImplementedError(f"{type(self).__name__} has no two-phase methods")
 
     # helpers for subclasses -------------------------------------------------
     def finding(self, severity: Severity | str, message: str, **where: Any) -> Finding:
@@ -203,6 +266,11 @@ class Validator:
         return crossed
 
 
+def two_phase(cls: type[Validator]) -> bool:
+    """True when the validator class implements `partial`, `merge` and `finish` itself."""
+    return all(getattr(cls, m) is not getattr(Validator, m) for m in ("partial", "merge", "finish"))
+
+
 def data_keys(record: dict[str, Any]) -> dict[str, Any]:
     """The record without bookkeeping keys (those starting with `_`)."""
     return {k: v for k, v in record.items() if not str(k).startswith("_")}
@@ -226,6 +294,7 @@ __all__ = [
     "NoParams",
     "Params",
     "Policy",
+    "RecordBatch",
     "Rejection",
     "Scope",
     "Severity",
@@ -234,4 +303,5 @@ __all__ = [
     "ValidatorResult",
     "data_keys",
     "record_id",
+    "two_phase",
 ]

@@ -29,15 +29,19 @@ BANDS = 16
 ROWS = NUM_PERM // BANDS
 
 
-def shingle_keys(texts: Sequence[str], k: int = SHINGLE) -> tuple[np.ndarray, np.ndarray]:
+def shingle_keys(
+    texts: Sequence[str], k: int = SHINGLE, normalized: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Byte k-grams of every normalised text as uint64 keys, and each text's first key offset.
 
     Texts shorter than k bytes are padded with spaces so that every text has at
-    least one shingle (np.minimum.reduceat needs non-empty segments).
+    least one shingle (np.minimum.reduceat needs non-empty segments).  With
+    `normalized=True` the texts are already `normalize`d (the shared per-batch
+    features normalise once for exact keys and signatures alike).
     """
     if not 1 <= k <= 8:
         raise ValueError("shingle size must be 1..8 bytes")
-    encoded = [normalize(t).encode("utf-8").ljust(k) for t in texts]
+    encoded = [(t if normalized else normalize(t)).encode("utf-8").ljust(k) for t in texts]
     lengths = np.fromiter((len(e) for e in encoded), dtype=np.int64, count=len(encoded))
     if len(encoded) == 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -61,9 +65,11 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def signatures(texts: Sequence[str], num_perm: int = NUM_PERM, seed: int = 1) -> np.ndarray:
-    """An (n, num_perm) uint32 MinHash signature matrix."""
-    keys, offsets = shingle_keys(texts)
+def signatures(
+    texts: Sequence[str], num_perm: int = NUM_PERM, seed: int = 1, normalized: bool = False
+) -> np.ndarray:
+    """An (n, num_perm) uint32 MinHash signature matrix (64 slots x 4 bytes a record, whatever its length)."""
+    keys, offsets = shingle_keys(texts, normalized=normalized)
     n = len(offsets)
     sig = np.empty((n, num_perm), dtype=np.uint32)
     if n == 0:
@@ -162,20 +168,46 @@ def near_duplicates(sig: np.ndarray, threshold: float, bands: int = BANDS) -> di
 def best_matches(
     reference: np.ndarray, query: np.ndarray, threshold: float, bands: int = BANDS
 ) -> dict[int, Match]:
-    """For each query row, its most similar reference row at or above `threshold` (query-indexed)."""
+    """For each query row, its most similar reference row at or above `threshold` (query-indexed).
+
+    In every band, each query row is compared with the first and the last
+    reference row that share its band key.  That choice depends only on the
+    reference, never on which other query rows are present, so matching a
+    dataset batch by batch gives exactly the result of matching it whole.
+    """
     n_ref = reference.shape[0]
     if n_ref == 0 or query.shape[0] == 0:
         return {}
-    sig = np.concatenate([reference, query])
-    left, right = _candidate_pairs(sig, bands)
-    lo = np.minimum(left, right)
-    hi = np.maximum(left, right)
-    cross = (lo < n_ref) & (hi >= n_ref)
-    lo, hi = lo[cross], hi[cross]
-    sims = estimated_similarity(sig, lo, hi)
+    ref_keys = _band_keys(reference, bands)
+    query_keys = _band_keys(query, bands)
+    lefts: list[np.ndarray] = []
+    rights: list[np.ndarray] = []
+    for band in range(bands):
+        order = np.argsort(ref_keys[:, band], kind="stable")
+        sorted_keys = ref_keys[order, band]
+        q = query_keys[:, band]
+        lo = np.searchsorted(sorted_keys, q, side="left")
+        hi = np.searchsorted(sorted_keys, q, side="right")
+        hit = np.flatnonzero(hi > lo)
+        if len(hit) == 0:
+            continue
+        first = order[lo[hit]]
+        last = order[hi[hit] - 1]
+        lefts.extend([first, last])
+        rights.extend([hit, hit])
+    if not lefts:
+        return {}
+    ref_idx = np.concatenate(lefts).astype(np.int64)
+    query_idx = np.concatenate(rights).astype(np.int64)
+    codes = np.unique(query_idx * np.int64(n_ref) + ref_idx)
+    query_idx, ref_idx = codes // n_ref, codes % n_ref
+    sims = np.empty(len(codes))
+    step = 1 << 19
+    for start in range(0, len(codes), step):
+        stop = start + step
+        sims[start:stop] = (reference[ref_idx[start:stop]] == query[query_idx[start:stop]]).mean(axis=1)
     keep = sims >= threshold
-    lo, hi, sims = lo[keep], hi[keep], sims[keep]
-    return _best_per_key(hi, lo, sims, offset=n_ref)
+    return _best_per_key(query_idx[keep], ref_idx[keep], sims[keep], offset=0)
 
 
 def _best_per_key(key: np.ndarray, other: np.ndarray, sims: np.ndarray, offset: int) -> dict[int, Match]:
@@ -190,3 +222,72 @@ def _best_per_key(key: np.ndarray, other: np.ndarray, sims: np.ndarray, offset: 
         int(k) - offset: Match(int(k) - offset, int(o), float(s))
         for k, o, s in zip(key[chosen], other[chosen], sims[chosen], strict=True)
     }
+
+
+def _one_band_key(sig: np.ndarray, band: int, rows: int, chunk: int = 1 << 20) -> np.ndarray:
+    """The band keys of one band (as `_band_keys(sig)[:, band]`), read from `sig` in chunks."""
+    n = sig.shape[0]
+    key = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, n, chunk):
+            block = np.asarray(sig[start : start + chunk, band * rows : (band + 1) * rows]).astype(np.uint64)
+            k = np.zeros(len(block), dtype=np.uint64)
+            for r in range(rows):
+                k = k * np.uint64(0x100000001B3) + block[:, r] + np.uint64(r + 1)
+            key[start : start + len(block)] = k
+    return key
+
+
+def near_duplicates_banded(
+    sig: np.ndarray, threshold: float, bands: int = BANDS
+) -> tuple[np.ndarray, np.ndarray]:
+    """`near_duplicates` in bounded memory: (best earlier index or -1, its similarity) for every record.
+
+    The same candidate pairs and the same best match as `near_duplicates`, but
+    the banding is done one band at a time (a sort of n band keys: the
+    shuffle of LSH, on one machine), candidates are confirmed band by band and
+    only each record's best match so far is kept, so memory is ~40 bytes a
+    record and `sig` can be a memory-mapped file of any size.
+    """
+    n, num_perm = sig.shape
+    rows = num_perm // bands
+    best_other = np.full(n, -1, dtype=np.int64)
+    best_sim = np.full(n, -1.0)
+    for band in range(bands):
+        keys = _one_band_key(sig, band, rows)
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        del keys
+        same_as_prev = np.zeros(n, dtype=bool)
+        same_as_prev[1:] = sorted_keys[1:] == sorted_keys[:-1]
+        del sorted_keys
+        if not same_as_prev.any():
+            continue
+        group_id = np.cumsum(~same_as_prev) - 1
+        group_first = order[np.flatnonzero(~same_as_prev)][group_id][same_as_prev]
+        members = order[same_as_prev]
+        prev = order[np.flatnonzero(same_as_prev) - 1]
+        del group_id, order
+        left = np.concatenate([group_first, prev]).astype(np.int64)
+        right = np.concatenate([members, members]).astype(np.int64)
+        codes = np.unique(right * np.int64(n) + left)
+        right, left = codes // n, codes % n
+        del codes
+        sims = np.empty(len(left))
+        step = 1 << 18
+        for start in range(0, len(left), step):
+            lo, hi = left[start : start + step], right[start : start + step]
+            sims[start : start + step] = (np.asarray(sig[lo]) == np.asarray(sig[hi])).mean(axis=1)
+        keep = sims >= threshold
+        if not keep.any():
+            continue
+        hi_idx, lo_idx, sims = right[keep], left[keep], sims[keep]
+        pick = np.lexsort((lo_idx, -sims, hi_idx))
+        first = np.ones(len(pick), dtype=bool)
+        first[1:] = hi_idx[pick][1:] != hi_idx[pick][:-1]
+        chosen = pick[first]
+        h, o, sv = hi_idx[chosen], lo_idx[chosen], sims[chosen]
+        better = (sv > best_sim[h]) | ((sv == best_sim[h]) & (o < best_other[h]))
+        best_other[h[better]] = o[better]
+        best_sim[h[better]] = sv[better]
+    return best_other, best_sim

@@ -29,6 +29,7 @@ class ValidatorRun:
     result: ValidatorResult = field(default_factory=ValidatorResult)
     error: str | None = None
     seconds: float = 0.0
+    peak_rss: int | None = None  # bytes; streaming runs only (the process's largest RSS while it ran)
 
     @property
     def errors(self) -> list[Finding]:
@@ -45,6 +46,7 @@ class ValidatorRun:
             "status": self.status,
             "error": self.error,
             "seconds": round(self.seconds, 4),
+            "peak_rss_mib": round(self.peak_rss / 2**20, 1) if self.peak_rss else None,
             "metrics": self.result.metrics,
             "notes": self.result.notes,
             "findings": [f.to_json() for f in self.result.findings],
@@ -64,6 +66,8 @@ class Report:
     flagged: set[int] = field(default_factory=set)
     failed: bool = False
     data_file: str | None = None
+    executor: str | None = None  # streaming runs: "1 process", "2 processes", "ray (2 actors)"
+    peak_rss: int | None = None  # streaming runs: the driver's or a worker's largest RSS, bytes
     #: per-text-field quality measures beside the seeds' and a seeded sample (validate/quality.py)
     quality: dict[str, Any] | None = None
 
@@ -84,6 +88,8 @@ class Report:
             "data_file": self.data_file,
             "records": self.record_count,
             "failed": self.failed,
+            "executor": self.executor,
+            "peak_rss_mib": round(self.peak_rss / 2**20, 1) if self.peak_rss else None,
             "dropped": sorted(self.dropped),
             "flagged": sorted(self.flagged),
             "plugin_failures": [

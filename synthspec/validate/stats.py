@@ -38,15 +38,20 @@ def ks_statistic(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
 
 def cramers_v(xs: Sequence[str], ys: Sequence[str]) -> tuple[float, float]:
     """Cramér's V (bias-corrected, Bergsma 2013) and the chi-square p-value of two label columns."""
-    x_levels = sorted(set(xs))
-    y_levels = sorted(set(ys))
+    return cramers_v_counts(Counter(zip(xs, ys, strict=True)))
+
+
+def cramers_v_counts(pairs: Counter[tuple[str, str]]) -> tuple[float, float]:
+    """`cramers_v` from the counts of (x, y) pairs (what a streaming validator can keep)."""
+    x_levels = sorted({x for x, _ in pairs})
+    y_levels = sorted({y for _, y in pairs})
     if len(x_levels) < 2 or len(y_levels) < 2:
         return 0.0, 1.0
     xi = {v: i for i, v in enumerate(x_levels)}
     yi = {v: i for i, v in enumerate(y_levels)}
     table = np.zeros((len(x_levels), len(y_levels)))
-    for x, y in zip(xs, ys, strict=True):
-        table[xi[x], yi[y]] += 1
+    for (x, y), count in pairs.items():
+        table[xi[x], yi[y]] += count
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if min(table.shape) < 2:
         return 0.0, 1.0

@@ -16,8 +16,16 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from synthspec.validate.api import Histogram, Params, Scope, Validator, ValidatorContext, ValidatorResult
-from synthspec.validate.stats import cramers_v
+from synthspec.validate.api import (
+    Histogram,
+    Params,
+    RecordBatch,
+    Scope,
+    Validator,
+    ValidatorContext,
+    ValidatorResult,
+)
+from synthspec.validate.stats import cramers_v, cramers_v_counts
 from synthspec.validate.text import category_fields, seed_values, text_fields, text_of, words
 from synthspec.validate.wordlists import load_list
 
@@ -78,34 +86,58 @@ class BiasValidator(Validator):
     description = "skew of sensitive attributes and their association with labels (Cramér's V / chi-square)"
 
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        return self.finish(self.partial(RecordBatch(0, list(ctx.records)), ctx), ctx)
+
+    def _labels(self, ctx: ValidatorContext) -> list[str]:
+        p: BiasParams = ctx.params
+        return p.labels if p.labels is not None else [c for c in category_fields(ctx.spec) if c not in p.attributes]
+
+    def _columns(self, rows: Sequence[dict[str, Any]], ctx: ValidatorContext) -> dict[str, list[str]]:
+        p: BiasParams = ctx.params
+        fields = text_fields(ctx.spec)
+        cols = {a: [str(r.get(a)) for r in rows] for a in p.attributes}
+        if p.lexicon and fields:
+            texts = [text_of(r, fields) for r in rows]
+            for attribute, terms in lexicon_attributes().items():
+                cols[f"text:{attribute}"] = [text_attribute(t, terms) for t in texts]
+        return cols
+
+    # two-phase: counts of attribute values and of (attribute, label) pairs -----------------------------------
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> dict[str, Any]:
+        p: BiasParams = ctx.params
+        labels = self._labels(ctx)
+        cols = self._columns(batch.records, ctx)
+        values: dict[str, Counter[str]] = {a: Counter(v) for a, v in cols.items()}
+        pairs: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
+        for attribute, xs in cols.items():
+            declared = attribute in p.attributes
+            for label in labels:
+                ys = [str(r.get(label)) for r in batch.records]
+                pairs[(attribute, label)] = Counter(
+                    (x, y) for x, y in zip(xs, ys, strict=True) if declared or x not in ("none", "mixed")
+                )
+        return {"n": len(batch), "values": values, "pairs": pairs}
+
+    def merge(self, states: Sequence[dict[str, Any]], ctx: ValidatorContext) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": 0, "values": {}, "pairs": {}}
+        for state in states:
+            out["n"] += state["n"]
+            for key in ("values", "pairs"):
+                for name, counts in state[key].items():
+                    out[key].setdefault(name, Counter()).update(counts)
+        return out
+
+    def finish(self, state: dict[str, Any], ctx: ValidatorContext) -> ValidatorResult:
         p: BiasParams = ctx.params
         res = ValidatorResult()
-        labels = (
-            p.labels
-            if p.labels is not None
-            else [c for c in category_fields(ctx.spec) if c not in p.attributes]
-        )
-        fields = text_fields(ctx.spec)
+        labels = self._labels(ctx)
         seeds = seed_values(ctx.seeds)
-
-        def columns(rows: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
-            cols = {a: [str(r.get(a)) for r in rows] for a in p.attributes}
-            if p.lexicon and fields:
-                texts = [text_of(r, fields) for r in rows]
-                for attribute, terms in lexicon_attributes().items():
-                    cols[f"text:{attribute}"] = [text_attribute(t, terms) for t in texts]
-            return cols
-
-        synth_cols = columns(ctx.records)
-        seed_cols = columns(seeds) if seeds else {}
-        if len(ctx.records) < p.min_records:
-            res.notes.append(
-                f"only {len(ctx.records)} records: associations are not tested below {p.min_records}"
-            )
+        seed_cols = self._columns(seeds, ctx) if seeds else {}
+        if state["n"] < p.min_records:
+            res.notes.append(f"only {state['n']} records: associations are not tested below {p.min_records}")
             return res
-        for attribute, values in synth_cols.items():
+        for attribute, shares in state["values"].items():
             declared = attribute in p.attributes
-            shares = Counter(values)
             levels = sorted(shares)
             res.histograms.append(
                 Histogram(
@@ -115,18 +147,14 @@ class BiasValidator(Validator):
                 )
             )
             if declared:
-                sk = skew(values, seed_cols.get(attribute))
+                sk = skew(shares, seed_cols.get(attribute))
                 self.check_limit(res, f"{attribute}.skew", sk, p.max_skew,
                                  f"{attribute} is skewed (total variation {sk:.2f})", field=attribute, code="skew")
             for label in labels:
-                ys = [str(r.get(label)) for r in ctx.records]
-                xs, ys2 = values, ys
-                if not declared:  # text attributes: only records that mention the attribute at all
-                    keep = [i for i, v in enumerate(values) if v not in ("none", "mixed")]
-                    if len(keep) < p.min_records:
-                        continue
-                    xs, ys2 = [values[i] for i in keep], [ys[i] for i in keep]
-                v, pvalue = cramers_v(xs, ys2)
+                pairs = state["pairs"].get((attribute, label), Counter())
+                if not declared and sum(pairs.values()) < p.min_records:
+                    continue  # text attributes: only records that mention the attribute at all
+                v, pvalue = cramers_v_counts(pairs)
                 key = f"{attribute}~{label}"
                 res.metrics[f"{key}.cramers_v"] = round(v, 4)
                 res.metrics[f"{key}.p"] = round(pvalue, 6)

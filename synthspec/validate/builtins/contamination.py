@@ -8,13 +8,23 @@ do and says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
 
 from synthspec.datafiles import read_table
-from synthspec.validate.api import Params, Scope, Validator, ValidatorContext, ValidatorResult, record_id
-from synthspec.validate.reference import match_reference
+from synthspec.validate.api import (
+    Finding,
+    Params,
+    RecordBatch,
+    Scope,
+    Validator,
+    ValidatorContext,
+    ValidatorResult,
+    record_id,
+)
+from synthspec.validate.reference import ReferenceIndex, RefMatch, match_reference
 from synthspec.validate.text import text_fields, text_of
 
 
@@ -34,12 +44,8 @@ class ContaminationValidator(Validator):
     default_policy = "drop"
     description = "records found in a given evaluation file (exact, near duplicate, or a shared 13-gram)"
 
-    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+    def _reference(self, ctx: ValidatorContext) -> tuple[Path, list[str], list[str]]:
         p: ContaminationParams = ctx.params
-        res = ValidatorResult()
-        if not p.eval_file:
-            res.notes.append("no eval_file given: nothing to compare against")
-            return res
         path = Path(p.eval_file)
         if not path.is_absolute():
             path = Path(ctx.spec.source_file).resolve().parent / path
@@ -48,20 +54,54 @@ class ContaminationValidator(Validator):
         column = p.eval_column or (fields[0] if fields else "text")
         if rows and column not in rows[0]:
             column = "text" if "text" in rows[0] else column
-        reference = [str(r.get(column) or "") for r in rows]
+        return path, fields, [str(r.get(column) or "") for r in rows]
+
+    def _found(self, m: RefMatch, index: int, rid: str | None, path: Path) -> Finding:
+        return self.finding("error", f"found in the eval set ({m.how}, row {m.ref + 1} of {path.name})",
+                            record_index=index, record_id=rid, value=m.how, code=m.how)
+
+    def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        p: ContaminationParams = ctx.params
+        res = ValidatorResult()
+        if not p.eval_file:
+            res.notes.append("no eval_file given: nothing to compare against")
+            return res
+        path, fields, reference = self._reference(ctx)
         texts = [text_of(r, fields) for r in ctx.records]
         matches = match_reference(texts, reference, p.near_threshold, p.ngram)
         for i, m in sorted(matches.items()):
-            res.findings.append(
-                self.finding(
-                    "error",
-                    f"found in the eval set ({m.how}, row {m.ref + 1} of {path.name})",
-                    record_index=i,
-                    record_id=record_id(ctx.records[i]),
-                    value=m.how,
-                    code=m.how,
-                )
-            )
+            res.findings.append(self._found(m, i, record_id(ctx.records[i]), path))
         res.metrics["eval_rows"] = len(reference)
         res.metrics["contamination_rate"] = round(len(matches) / max(1, len(texts)), 4)
+        return res
+
+    # two-phase: the eval set is read and indexed once per worker ------------------------------------------
+    def prepare(self, ctx: ValidatorContext) -> None:
+        self._index = None
+        if ctx.params.eval_file and not ctx.records:
+            self._path, self._fields, reference = self._reference(ctx)
+            self._rows = len(reference)
+            self._index = ReferenceIndex(reference, ctx.params.near_threshold, ctx.params.ngram)
+
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> tuple[int, list[Finding]]:
+        if self._index is None:
+            return len(batch), []
+        f = batch.features
+        matches = self._index.match(f.texts(self._fields), f.normalized(self._fields), f.minhash(self._fields))
+        return len(batch), [
+            self._found(m, batch.start + i, record_id(batch.records[i]), self._path) for i, m in sorted(matches.items())
+        ]
+
+    def merge(self, states: Sequence[tuple[int, list[Finding]]], ctx: ValidatorContext) -> tuple[int, list[Finding]]:
+        return sum(s[0] for s in states), [f for s in states for f in s[1]]
+
+    def finish(self, state: tuple[int, list[Finding]], ctx: ValidatorContext) -> ValidatorResult:
+        res = ValidatorResult()
+        if self._index is None:
+            res.notes.append("no eval_file given: nothing to compare against")
+            return res
+        n, found = state
+        res.findings = found
+        res.metrics["eval_rows"] = self._rows
+        res.metrics["contamination_rate"] = round(len(found) / max(1, n), 4)
         return res

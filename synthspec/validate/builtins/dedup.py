@@ -18,7 +18,16 @@ from pydantic import AliasChoices, Field
 
 from synthspec.embeddings import embed, embeddings_available
 from synthspec.validate import minhash
-from synthspec.validate.api import Params, Scope, Validator, ValidatorContext, ValidatorResult, record_id
+from synthspec.validate.ann import earlier_neighbours
+from synthspec.validate.api import (
+    Params,
+    RecordBatch,
+    Scope,
+    Validator,
+    ValidatorContext,
+    ValidatorResult,
+    record_id,
+)
 from synthspec.validate.text import normalize, seed_values, text_fields, text_of
 
 
@@ -162,6 +171,118 @@ class DedupValidator(Validator):
                     )
         res.metrics["records"] = len(texts)
         return res
+
+
+    # two-phase: partial asks for the shared features (kept by the run store), finish searches them all ---------
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> dict:
+        p: DedupParams = ctx.params
+        fields = text_fields(ctx.spec, p.fields)
+        if p.exact:
+            batch.features.exact_keys(fields)
+        if p.near:
+            batch.features.minhash(fields)
+        if p.semantic and embeddings_available():
+            batch.features.embeddings(fields)
+        ids = {i: rid for i, r in batch.indexed() if (rid := record_id(r)) is not None}
+        return {"n": len(batch), "ids": ids}
+
+    def merge(self, states: Sequence[dict], ctx: ValidatorContext) -> dict:
+        ids: dict[int, str] = {}
+        for s in states:
+            ids.update(s["ids"])
+        return {"n": sum(s["n"] for s in states), "ids": ids}
+
+    def finish(self, state: dict, ctx: ValidatorContext) -> ValidatorResult:
+        p: DedupParams = ctx.params
+        fields = text_fields(ctx.spec, p.fields)
+        seed_texts = [t for t in (text_of(v, fields) for v in seed_values(ctx.seeds)) if t]
+        ids: dict[int, str] = state["ids"]
+        total = state["n"]
+        res = ValidatorResult()
+        n = max(total, 1)
+        reported = np.zeros(total, dtype=bool)
+
+        def add(i: int, message: str, kind: str, value: float, threshold: float, severity: str = "error") -> None:
+            reported[i] = True
+            res.findings.append(
+                self.finding(
+                    severity, message, record_index=i, record_id=ids.get(i),
+                    value=round(value, 4), threshold=threshold, code=kind,
+                )
+            )
+
+        if p.exact:
+            keys = np.asarray(ctx.shared.get("exact", fields))
+            first_of = _first_occurrence(keys)
+            dups = np.flatnonzero(first_of != np.arange(total))
+            for i in dups.tolist():
+                add(i, f"exact duplicate of record {int(first_of[i])}", "exact", 1.0, 1.0)
+            res.metrics["exact_duplicate_rate"] = round(len(dups) / n, 4)
+            del keys, first_of
+            if seed_texts:
+                res.metrics["seeds_exact_duplicate_rate"] = round(
+                    len(exact_duplicates(seed_texts)) / len(seed_texts), 4
+                )
+        if p.near:
+            sig = ctx.shared.get("minhash", fields)
+            other, sim = minhash.near_duplicates_banded(sig, p.near_threshold)
+            found = np.flatnonzero(other >= 0)
+            for i in found.tolist():
+                if not reported[i]:
+                    s = float(sim[i])
+                    add(i, f"near duplicate of record {int(other[i])} (Jaccard ~{s:.2f})", "near", s, p.near_threshold)
+            res.metrics["near_duplicate_rate"] = round(len(found) / n, 4)
+            if seed_texts:
+                seed_near = minhash.near_duplicates(minhash.signatures(seed_texts), p.near_threshold)
+                res.metrics["seeds_near_duplicate_rate"] = round(len(seed_near) / len(seed_texts), 4)
+        if p.semantic:
+            vectors = ctx.shared.get("embedding", fields)
+            if not embeddings_available():
+                res.notes.append("semantic duplicates skipped: the embedding model package is not installed")
+            elif vectors is not None and total:
+                best, best_sim, how = earlier_neighbours(vectors)
+                hits = np.flatnonzero((best >= 0) & (best_sim >= p.semantic_threshold))
+                for i in hits.tolist():
+                    if not reported[i]:
+                        cos = float(best_sim[i])
+                        add(i, f"semantic duplicate of record {int(best[i])} (cosine {cos:.3f})", "semantic",
+                            cos, p.semantic_threshold, severity="warning")
+                if how != "exact":
+                    res.notes.append(f"semantic duplicates: {how} nearest-neighbour search over {total:,} records")
+                rate = len(hits) / n
+                res.metrics["semantic_duplicate_rate"] = round(rate, 4)
+                self._semantic_rate_vs_seeds(res, p, rate, seed_texts)
+        res.metrics["records"] = total
+        res.findings.sort(key=lambda f: (_KIND_ORDER[f.code], f.record_index))
+        return res
+
+    def _semantic_rate_vs_seeds(self, res: ValidatorResult, p: DedupParams, rate: float, seed_texts: list[str]) -> None:
+        if seed_texts:
+            seed_rate = len(semantic_duplicates(embed(seed_texts), p.semantic_threshold)) / len(seed_texts)
+            res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
+            self.check_limit(
+                res, None, rate, seed_rate + p.semantic_excess,
+                f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
+                f"the seeds' own rate is {seed_rate:.1%}",
+                code="semantic_rate",
+            )
+        else:
+            res.notes.append("no seeds: the semantic duplicate rate has nothing to be calibrated against")
+
+
+_KIND_ORDER = {"exact": 0, "near": 1, "semantic": 2, "semantic_rate": 3}
+
+
+def _first_occurrence(keys: np.ndarray) -> np.ndarray:
+    """For each position, the first position holding the same key (itself when it is the first)."""
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    group_first = order[np.flatnonzero(new_group)][np.cumsum(new_group) - 1]
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = group_first
+    return out
 
 
 __all__ = ["DedupValidator", "exact_duplicates", "semantic_duplicates"]

@@ -4,16 +4,29 @@ Measures distinct-1/distinct-2 (unique n-grams over all n-grams), the mean
 word-set Jaccard similarity of randomly sampled record pairs, and distinct-2
 within each category value.  distinct-n falls as a corpus grows, so the
 synthetic data and the seeds are compared on equal-size samples; without
-seeds, absolute floors apply.  Sampling uses a fixed seed: reports repeat.
+seeds, absolute floors apply.  The synthetic sample is the `sample` records
+with the smallest hash of their index (overall and per category value): a
+sample that does not depend on how the data is batched, so the streaming run
+and the one-shot run agree exactly, and reports repeat.  Pairs are drawn from
+that sample.
 """
 
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 from collections.abc import Sequence
 
-from synthspec.validate.api import Histogram, Params, Scope, Validator, ValidatorContext, ValidatorResult
+import numpy as np
+
+from synthspec.validate.api import (
+    Histogram,
+    Params,
+    RecordBatch,
+    Scope,
+    Validator,
+    ValidatorContext,
+    ValidatorResult,
+)
 from synthspec.validate.text import category_fields, ngrams, seed_values, text_fields, text_of, words
 
 
@@ -52,6 +65,22 @@ def mean_pair_similarity(token_lists: Sequence[Sequence[str]], pairs: int, rng: 
     return total / pairs
 
 
+def index_hash(indices: np.ndarray) -> np.ndarray:
+    """A fixed pseudo-random uint64 per record index (splitmix64): the sampling order of the records."""
+    z = indices.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+Sample = list[tuple[int, list[str]]]  # (hash, tokens), the k smallest hashes, ascending
+
+
+def _bottom(items: Sample, k: int) -> Sample:
+    return sorted(items, key=lambda item: item[0])[:k]
+
+
 def _sample(items: list, k: int, rng: random.Random) -> list:
     return items if len(items) <= k else rng.sample(items, k)
 
@@ -64,17 +93,51 @@ class DiversityValidator(Validator):
     description = "distinct-n, sampled mean pairwise similarity and per-category spread (collapse detection)"
 
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        return self.finish(self.partial(RecordBatch(0, list(ctx.records)), ctx), ctx)
+
+    # two-phase: bottom-k samples by a hash of the record index, overall and per category value --------------
+    # (a bottom-k sample is the same whichever way the records are batched, so streaming is exact)
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> dict:
+        p: DiversityParams = ctx.params
+        fields = text_fields(ctx.spec, p.fields)
+        hashes = index_hash(np.arange(batch.start, batch.start + len(batch))).tolist()
+        texts = batch.features.texts(fields) if batch.features is not None else [text_of(r, fields) for r in batch.records]
+        order = sorted(range(len(batch)), key=hashes.__getitem__)
+        overall = [(hashes[i], words(texts[i])) for i in order[: p.sample]]
+        groups: dict[str, dict[str, list]] = {}
+        for cat in category_fields(ctx.spec):
+            members: dict[str, list] = {}
+            for i in order:
+                members.setdefault(str(batch.records[i].get(cat)), []).append(i)
+            groups[cat] = {
+                v: [len(ix), [(hashes[i], words(texts[i])) for i in ix[: p.sample]]] for v, ix in members.items()
+            }
+        return {"overall": overall, "groups": groups}
+
+    def merge(self, states: Sequence[dict], ctx: ValidatorContext) -> dict:
+        k = ctx.params.sample
+        out: dict = {"overall": _bottom([x for s in states for x in s["overall"]], k), "groups": {}}
+        for s in states:
+            for cat, values in s["groups"].items():
+                mine = out["groups"].setdefault(cat, {})
+                for v, (count, sample) in values.items():
+                    if v in mine:
+                        mine[v] = [mine[v][0] + count, _bottom(mine[v][1] + sample, k)]
+                    else:
+                        mine[v] = [count, sample]
+        return out
+
+    def finish(self, state: dict, ctx: ValidatorContext) -> ValidatorResult:
         p: DiversityParams = ctx.params
         res = ValidatorResult()
         fields = text_fields(ctx.spec, p.fields)
-        synth = [words(text_of(r, fields)) for r in ctx.records]
+        pool = [toks for _, toks in state["overall"]]
         seeds = [words(text_of(v, fields)) for v in seed_values(ctx.seeds)]
         seeds = [t for t in seeds if t]
-        size = min(len(synth), len(seeds), p.sample) if seeds else min(len(synth), p.sample)
-        rng = random.Random(0)
-        s_sample = _sample(synth, size, rng)
+        size = min(len(pool), len(seeds), p.sample) if seeds else min(len(pool), p.sample)
+        s_sample = pool[:size]
         d1, d2 = distinct_n(s_sample, 1), distinct_n(s_sample, 2)
-        sim = mean_pair_similarity(synth, p.pairs, random.Random(1))
+        sim = mean_pair_similarity(pool, p.pairs, random.Random(1))
         res.metrics.update(
             {
                 "distinct_1": round(d1, 4),
@@ -86,7 +149,7 @@ class DiversityValidator(Validator):
         if seeds:
             r_sample = _sample(seeds, size, random.Random(2))
             rd2 = distinct_n(r_sample, 2)
-            rsim = mean_pair_similarity(seeds, p.pairs, random.Random(1))
+            rsim = mean_pair_similarity(_sample(seeds, p.sample, random.Random(4)), p.pairs, random.Random(1))
             res.metrics.update(
                 {
                     "seeds_distinct_1": round(distinct_n(r_sample, 1), 4),
@@ -100,16 +163,13 @@ class DiversityValidator(Validator):
             self.check_limit(res, None, sim, rsim + p.max_similarity_excess,
                              f"records are more alike than the seeds (mean pair Jaccard {sim:.3f} vs {rsim:.3f})",
                              code="similarity")
-        elif synth:
+        elif pool:
             self.check_limit(res, None, d2, p.min_distinct_2, f"distinct-2 is {d2:.3f}", below=True, code="distinct")
-        for cat in category_fields(ctx.spec):
-            groups: dict[str, list[list[str]]] = defaultdict(list)
-            for r, toks in zip(ctx.records, synth, strict=True):
-                groups[str(r.get(cat))].append(toks)
+        for cat, values in state["groups"].items():
             spread = {
-                v: distinct_n(_sample(g, p.sample, random.Random(3)), 2)
-                for v, g in groups.items()
-                if len(g) >= p.min_group
+                v: distinct_n([toks for _, toks in sample], 2)
+                for v, (count, sample) in values.items()
+                if count >= p.min_group
             }
             if not spread:
                 continue

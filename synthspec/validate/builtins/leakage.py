@@ -13,8 +13,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 
-from synthspec.validate.api import Params, Scope, Validator, ValidatorContext, ValidatorResult, record_id
+from synthspec.validate.api import (
+    Finding,
+    Params,
+    RecordBatch,
+    Scope,
+    Validator,
+    ValidatorContext,
+    ValidatorResult,
+    record_id,
+)
 from synthspec.validate.text import category_fields, seed_values, text_fields, text_of
 
 
@@ -52,30 +62,39 @@ class LeakageValidator(Validator):
     description = "texts that name their own label (identifier or tag: per record; phrase: rate vs seeds)"
 
     def check_dataset(self, ctx: ValidatorContext) -> ValidatorResult:
+        return self.finish(self.partial(RecordBatch(0, list(ctx.records)), ctx), ctx)
+
+    def prepare(self, ctx: ValidatorContext) -> None:
+        self._tags: dict[tuple[str, str], re.Pattern[str]] = {}
+        self._phrases: dict[str, re.Pattern[str]] = {}
+
+    def _phrase(self, value: str) -> re.Pattern[str]:
+        if value not in self._phrases:
+            self._phrases[value] = phrase_regex(value)
+        return self._phrases[value]
+
+    # two-phase: per label field, the tag findings and (phrase hits, records) per label value ------------------
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> dict[str, tuple[list[Finding], dict[str, list[int]]]]:
         p: LeakageParams = ctx.params
-        res = ValidatorResult()
         fields = text_fields(ctx.spec, p.fields)
         labels = p.labels if p.labels is not None else category_fields(ctx.spec)
-        seeds = seed_values(ctx.seeds)
-        tags: dict[tuple[str, str], re.Pattern[str]] = {}
-        phrases: dict[str, re.Pattern[str]] = {}
-        tagged = 0
+        state: dict[str, tuple[list[Finding], dict[str, list[int]]]] = {}
         for label_field in labels:
-            counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-            for i, r in enumerate(ctx.records):
+            found: list[Finding] = []
+            counts: dict[str, list[int]] = {}
+            others = [f for f in fields if f != label_field]
+            for i, r in batch.indexed():
                 value = r.get(label_field)
                 if value is None or isinstance(value, bool):
                     continue
                 value = str(value)
-                text = text_of(r, [f for f in fields if f != label_field])
+                text = text_of(r, others)
                 key = (label_field, value)
-                if key not in tags:
-                    tags[key] = tag_regex(label_field, value)
-                    phrases[value] = phrase_regex(value)
-                m = tags[key].search(text)
+                if key not in self._tags:
+                    self._tags[key] = tag_regex(label_field, value)
+                m = self._tags[key].search(text)
                 if m:
-                    tagged += 1
-                    res.findings.append(
+                    found.append(
                         self.finding(
                             "error",
                             f"text names its {label_field} label: {m.group(0)!r}",
@@ -86,19 +105,42 @@ class LeakageValidator(Validator):
                             code="tag",
                         )
                     )
-                counts[value][1] += 1
-                if phrases[value].search(text):
-                    counts[value][0] += 1
+                c = counts.setdefault(value, [0, 0])
+                c[1] += 1
+                if self._phrase(value).search(text):
+                    c[0] += 1
+            state[label_field] = (found, counts)
+        return state
+
+    def merge(self, states: Sequence[dict], ctx: ValidatorContext) -> dict:
+        out: dict[str, tuple[list[Finding], dict[str, list[int]]]] = {}
+        for state in states:
+            for label_field, (found, counts) in state.items():
+                f_out, c_out = out.setdefault(label_field, ([], {}))
+                f_out.extend(found)
+                for value, (hits, total) in counts.items():
+                    c = c_out.setdefault(value, [0, 0])
+                    c[0] += hits
+                    c[1] += total
+        return out
+
+    def finish(self, state: dict, ctx: ValidatorContext) -> ValidatorResult:
+        p: LeakageParams = ctx.params
+        res = ValidatorResult()
+        fields = text_fields(ctx.spec, p.fields)
+        seeds = seed_values(ctx.seeds)
+        tagged = 0
+        for label_field, (found, counts) in state.items():
+            res.findings.extend(found)
+            tagged += len(found)
             seed_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
             for s in seeds:
                 value = s.get(label_field)
                 if value is None:
                     continue
                 value = str(value)
-                if value not in phrases:
-                    phrases[value] = phrase_regex(value)
                 seed_counts[value][1] += 1
-                if phrases[value].search(text_of(s, [f for f in fields if f != label_field])):
+                if self._phrase(value).search(text_of(s, [f for f in fields if f != label_field])):
                     seed_counts[value][0] += 1
             for value, (hits, total) in sorted(counts.items()):
                 if total < p.min_count:
