@@ -187,7 +187,8 @@ def render_prompt(spec: Spec, name: str, record: RecordPlan, values: dict[str, A
     template = _user_template(spec) or _environment().get_template("record_prompt.j2")
     try:
         text = template.render(**variables)
-    except jinja2.TemplateError as exc:
-        raise SynthspecError(Diagnostic(code="L022", message=f"prompt template failed: {exc}",
+    except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
+        # a user template's own expressions fail like a derived field's: a located error, not an internal one
+        raise SynthspecError(Diagnostic(code="L022", message=f"prompt template failed: {type(exc).__name__}: {exc}",
                                         file=spec.prompt_template or spec.source_file)) from None
     return text.rstrip(" ")

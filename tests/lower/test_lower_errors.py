@@ -85,6 +85,7 @@ def test_L010_from_seeds_without_a_usable_value(tmp_path: Path) -> None:
     ("delete", "L020"),
     ("{{ broken ", "L021"),
     ("{{ values.nope.deeper }}", "L022"),
+    ("{{ 1 / 0 }}", "L022"),  # the template's own arithmetic fails: still a located error, not an internal one
 ])
 def test_prompt_template_problems_found_while_lowering(tmp_path: Path, change: str, code: str) -> None:
     template = tmp_path / "p.j2"
