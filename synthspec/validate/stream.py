@@ -264,7 +264,9 @@ def drive(
                             pending[name] = [phases[name].merge(pending[name])]
                     except Exception as exc:
                         crashed[name] = f"{type(exc).__name__}: {exc}"
-        report = Report(spec_name=spec.name, record_count=total, plugin_failures=list(registry.failures))
+        named = {p.use.name for p in planned}  # load failures of plugins the spec does not use stay out
+        report = Report(spec_name=spec.name, record_count=total,
+                        plugin_failures=[f for f in registry.failures if f.found.name in named])
         for p in planned:
             if p.plugin is None:
                 failure = registry.failure(p.use.name)
@@ -280,6 +282,7 @@ def drive(
                         error=p.why,
                     )
                 )
+                _apply_policy(report, report.runs[-1])  # a `fail` validator that cannot load fails the run
                 continue
             name = p.use.name
             found = p.plugin.found

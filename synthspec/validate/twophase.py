@@ -33,6 +33,7 @@ from synthspec.validate.api import (
     ValidatorResult,
     two_phase,
 )
+from synthspec.validate.runner import checked_findings
 
 IN_MEMORY_NOTE = (
     "this validator has no two-phase methods (API v1 check_dataset): its records were collected in memory"
@@ -69,7 +70,8 @@ class Phases:
         if self.kind == "record":
             out: list[Finding] = []
             for index, record in batch.indexed():
-                out.extend(self.validator.check_record(record, index, self.ctx))
+                # a plugin that returns anything but findings is that validator's crash, not a silent pass
+                out.extend(checked_findings(self.validator.check_record(record, index, self.ctx)))
             return out
         if self.kind == "record_batches":
             # its check_dataset over the batch: findings re-indexed to the dataset, notes kept, metrics of the

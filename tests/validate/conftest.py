@@ -15,6 +15,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "banking77"
 BUILTINS = (
     "bias",
     "combinations",
+    "consistency",
     "contamination",
     "counterfactual",
     "dedup",
