@@ -45,7 +45,9 @@ def _connect(address: str) -> bool:
         return False
     try:
         if address in ("", "local"):
-            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+            # a cluster of our own stays on loopback
+            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False,
+                     _node_ip_address="127.0.0.1")
         else:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:

@@ -1,8 +1,10 @@
 """`--ray`: a build on a real two-node Ray cluster (two `ray start` processes on loopback).
 
 One build with an actor SIGKILLed mid-build equals the single-process build of the same spec,
-seed and batch size, provenance included: the actors' requests are the single-process ones,
-and a dead actor's in-flight requests are resubmitted.  Kept small (one reference build, one
+seed and batch size decoded request by request (each actor decodes every request alone, as
+`LlamaCppBackend.generate` does; the batched llama.cpp session's texts depend on its slot count,
+so a Ray build is not bit-equal to a *batched* local build), provenance included: the actors'
+requests are the single-process ones, and a dead actor's in-flight requests are resubmitted.  Kept small (one reference build, one
 Ray build) because starting a cluster costs tens of seconds on this machine.
 """
 
@@ -52,11 +54,18 @@ def test_ray_refuses_a_server_fleet():
 
 
 def test_ray_build_with_a_killed_actor_equals_the_single_process_build(tmp_path, cluster):
+    from synthspec.generate.backends.base import BatchingSession
     from synthspec.generate.backends.llamacpp import LlamaCppBackend
     from synthspec.generate.backends.raycluster import RayBackend
 
     spec = compile_spec(MINI).spec.model_copy(update={"count": 4})
-    with LlamaCppBackend(threads=1) as local:
+    class RequestByRequest(LlamaCppBackend):
+        """The real embedded model, each request decoded alone (the base session over `generate`)."""
+
+        def open_session(self, slots: int) -> BatchingSession:
+            return BatchingSession(self, slots)
+
+    with RequestByRequest(threads=1) as local:
         reference = run_build(spec, local, BuildOptions(out=tmp_path / "local.jsonl", batch_size=2, progress="off"))
     assert reference.written == 4
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def local_ray():
     if not ray.is_initialized():
         path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _node_ip_address="127.0.0.1",
                  runtime_env={"env_vars": {"PYTHONPATH": path, "HF_HUB_OFFLINE": "1"}})
     yield
     ray.shutdown()

@@ -92,8 +92,9 @@ class RayBackend(Backend):
         self._owns_ray = not ray.is_initialized()
         if self._owns_ray:
             try:
+                local = {} if address else {"_node_ip_address": "127.0.0.1"}  # a cluster of our own stays on loopback
                 ray.init(address=address, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False, ignore_reinit_error=True)
+                         configure_logging=False, ignore_reinit_error=True, **local)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 raise SynthspecError(f"cannot join the Ray cluster {address or '(local)'}: {exc}", code=codes.RAY_FAILED,
                                      hint="start it with `ray start --head`, and pass its address to --ray "
