@@ -48,6 +48,7 @@ def with_validators(spec: Spec, *uses: ValidatorUse) -> Spec:
     return spec.model_copy(update={"validators": tuple(uses)})
 
 
-def all_builtins(spec: Spec, **params_by_name: dict) -> Spec:
-    """Every built-in validator, with per-validator params (e.g. dedup={"semantic": False})."""
-    return with_validators(spec, *(ValidatorUse(name=n, params=params_by_name.get(n, {})) for n in BUILTINS))
+def all_builtins(spec: Spec, *, exclude: tuple[str, ...] = (), **params_by_name: dict) -> Spec:
+    """Every built-in validator but `exclude`, with per-validator params (e.g. dedup={"semantic": False})."""
+    names = [n for n in BUILTINS if n not in exclude]
+    return with_validators(spec, *(ValidatorUse(name=n, params=params_by_name.get(n, {})) for n in names))

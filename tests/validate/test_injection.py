@@ -30,7 +30,9 @@ def injected(banking_spec, banking_seeds):
     from tests.validate.conftest import FIXTURES
 
     base = read_table(FIXTURES / "sample.csv")
-    spec = all_builtins(banking_spec, dedup={"semantic": False})
+    # `consistency` judges whether a text fits its label: a record injected with PII or a leaked label
+    # rightly fits none, so it would report every injection; it has its own tests
+    spec = all_builtins(banking_spec, exclude=("consistency",), dedup={"semantic": False})
     baseline = _errors_by_record(validate_records(spec, base, banking_seeds))
     clean = [i for i in range(len(base)) if i not in baseline and len(base[i]["text"].split()) >= 8]
     records = list(base)
