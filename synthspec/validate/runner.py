@@ -189,6 +189,30 @@ def _apply_policy(report: Report, run: ValidatorRun) -> None:
         report.flagged |= indices
 
 
+def new_report(spec: Spec, record_count: int, planned: Sequence[Planned], registry: LoadedPlugins) -> Report:
+    """An empty report; load failures of plugins the spec does not use stay out of it."""
+    named = {p.use.name for p in planned}
+    return Report(spec_name=spec.name, record_count=record_count,
+                  plugin_failures=[f for f in registry.failures if f.found.name in named])
+
+
+def record_unavailable(report: Report, p: Planned, registry: LoadedPlugins) -> None:
+    """The run of a validator that could not be loaded; a `fail` one fails the report (one rule for every runner)."""
+    failure = registry.failure(p.use.name)
+    run = ValidatorRun(
+        name=p.use.name,
+        package=failure.found.package if failure else "-",
+        version=failure.found.version if failure else "-",
+        scope="-",
+        policy=p.policy,
+        params=dict(p.use.params),
+        status="unavailable",
+        error=p.why,
+    )
+    _apply_policy(report, run)
+    report.runs.append(run)
+
+
 def validate_records(
     spec: Spec,
     records: Sequence[dict[str, Any]],
@@ -200,26 +224,10 @@ def validate_records(
     registry = registry or get_registry()
     seeds = load_seeds(spec) if seeds is None else seeds
     planned, _warnings = plan(spec, registry)
-    named = {p.use.name for p in planned}
-    report = Report(spec_name=spec.name, record_count=len(records),
-                    plugin_failures=[f for f in registry.failures if f.found.name in named])
+    report = new_report(spec, len(records), planned, registry)
     for p in planned:
         if p.plugin is None:
-            failure = registry.failure(p.use.name)
-            unavailable = (
-                ValidatorRun(
-                    name=p.use.name,
-                    package=failure.found.package if failure else "-",
-                    version=failure.found.version if failure else "-",
-                    scope="-",
-                    policy=p.policy,
-                    params=dict(p.use.params),
-                    status="unavailable",
-                    error=p.why,
-                )
-            )
-            _apply_policy(report, unavailable)
-            report.runs.append(unavailable)
+            record_unavailable(report, p, registry)
             continue
         if Scope(p.plugin.cls.scope) not in scopes:
             continue

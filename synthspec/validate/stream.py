@@ -35,7 +35,15 @@ from synthspec.validate.batches import TARGET_BYTES, Chunk, plan_chunks
 from synthspec.validate.finder import LoadedPlugins
 from synthspec.validate.registry import get_registry
 from synthspec.validate.results import Report, ValidatorRun
-from synthspec.validate.runner import Planned, _apply_policy, _diag, load_seeds, plan
+from synthspec.validate.runner import (
+    Planned,
+    _apply_policy,
+    _diag,
+    load_seeds,
+    new_report,
+    plan,
+    record_unavailable,
+)
 from synthspec.validate.signatures import BatchFeatures, RunStore, default_cache_dir
 from synthspec.validate.twophase import PeakRss, Phases, current_rss, timed
 
@@ -264,25 +272,10 @@ def drive(
                             pending[name] = [phases[name].merge(pending[name])]
                     except Exception as exc:
                         crashed[name] = f"{type(exc).__name__}: {exc}"
-        named = {p.use.name for p in planned}  # load failures of plugins the spec does not use stay out
-        report = Report(spec_name=spec.name, record_count=total,
-                        plugin_failures=[f for f in registry.failures if f.found.name in named])
+        report = new_report(job.spec, total, planned, registry)
         for p in planned:
             if p.plugin is None:
-                failure = registry.failure(p.use.name)
-                report.runs.append(
-                    ValidatorRun(
-                        name=p.use.name,
-                        package=failure.found.package if failure else "-",
-                        version=failure.found.version if failure else "-",
-                        scope="-",
-                        policy=p.policy,
-                        params=dict(p.use.params),
-                        status="unavailable",
-                        error=p.why,
-                    )
-                )
-                _apply_policy(report, report.runs[-1])  # a `fail` validator that cannot load fails the run
+                record_unavailable(report, p, registry)
                 continue
             name = p.use.name
             found = p.plugin.found
