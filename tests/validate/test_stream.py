@@ -8,12 +8,11 @@ signature cache on disk.  Ray is tested in test_ray_validate.py.
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
 
-from synthspec.datafiles import read_table
+from bench.bench_validate import make_records as bench_records
 from synthspec.diagnostics import SynthspecError
 from synthspec.ir.model import ValidatorUse
 from synthspec.validate.batches import plan_chunks
@@ -22,31 +21,16 @@ from synthspec.validate.registry import get_registry
 from synthspec.validate.runner import validate_records
 from synthspec.validate.signatures import MINHASH_TAG, SignatureCache
 from synthspec.validate.stream import validate_file
-from tests.validate.conftest import FIXTURES
 from tests.validate.stream_plugin import Shortest, V1Total
 
 SUITE = ("schema", "forbidden", "dedup", "distribution", "diversity", "bias", "leakage", "seed_copy", "combinations")
 
 
 def make_records(n: int, seed: int = 0) -> list[dict]:
-    """BANKING77 queries resampled with word shuffles, appended numbers and dropped words."""
-    rng = random.Random(seed)
-    base = read_table(FIXTURES / "seeds.csv")
-    out = []
-    for k in range(n):
-        row = rng.choice(base)
-        words = row["text"].split()
-        r = rng.random()
-        if r < 0.3:
-            rng.shuffle(words)
-        elif r < 0.6:
-            words.append(str(rng.randint(0, 10**6)))
-        elif r < 0.8 and len(words) > 3:
-            words.pop(rng.randrange(len(words)))
-        rec = {"text": " ".join(words), "category": row["category"]}
-        if k % 7 == 0:
-            rec["id"] = f"r{k}"
-        out.append(rec)
+    """The benchmark's near-duplicate BANKING77 queries, every 7th with an id column."""
+    out = bench_records(n, seed)
+    for k in range(0, n, 7):
+        out[k]["id"] = f"r{k}"
     return out
 
 
