@@ -348,8 +348,12 @@ class Engine:
         """Run `plans` through the scheduler; each finished record is committed as it comes."""
         if not plans:
             return
+        # a technique with cross-record state decodes its windows one after another (each sees the pool
+        # the earlier ones left); otherwise a session with several lanes (Ray actors) runs one window per lane
+        lanes = 1 if getattr(self.technique, "cross_record", False) else int(getattr(session, "lanes", 1))
         Scheduler(session, self.logic, self.batch_size, self.windowed, self.options.max_record_attempts,
-                  self.options.max_regenerations, self.state.generation, self._commit, self._give_up).run(plans)
+                  self.options.max_regenerations, self.state.generation, self._commit, self._give_up,
+                  lanes=lanes).run(plans)
 
     def _give_up(self, task: Task) -> None:
         prompt, completion, rejected = task.take_tokens()
@@ -367,6 +371,10 @@ class Engine:
                 self.state.ledger_keys.update(e.key for e in fresh)
             lines: list[Entry] = []
             give_ups, self._give_ups = self._give_ups, []
+            if self.windowed:  # only the committed window's: another lane's window may still be redone
+                mine = {t.index for t in done} | {t.index for t in in_flight}
+                give_ups, self._give_ups = ([g for g in give_ups if g.index in mine],
+                                            [g for g in give_ups if g.index not in mine])
             if abandoning and self.windowed:  # the window is redone from its start: its give-ups too
                 lines += [SpentEntry(g.index, g.prompt_tokens, g.completion_tokens) for g in give_ups]
             else:

@@ -1,11 +1,11 @@
 """`--ray`: a build on a real two-node Ray cluster (two `ray start` processes on loopback).
 
-One build with an actor SIGKILLed mid-build equals the single-process build of the same spec,
-seed and batch size decoded request by request (each actor decodes every request alone, as
-`LlamaCppBackend.generate` does; the batched llama.cpp session's texts depend on its slot count,
-so a Ray build is not bit-equal to a *batched* local build), provenance included: the actors'
-requests are the single-process ones, and a dead actor's in-flight requests are resubmitted.  Kept small (one reference build, one
-Ray build) because starting a cluster costs tens of seconds on this machine.
+One build with an actor SIGKILLed mid-build equals the default single-process build (batched
+llama.cpp, the same spec, seed and batch size), provenance included: each actor decodes whole
+windows of records on a session of the build's batch size, submitted and polled as the
+single-process build does, and the window a dead actor had in flight is redone from its start.
+Kept small (one reference build, one Ray build) because starting a cluster costs tens of seconds
+on this machine.
 """
 
 from __future__ import annotations
@@ -54,20 +54,13 @@ def test_ray_refuses_a_server_fleet():
 
 
 def test_ray_build_with_a_killed_actor_equals_the_single_process_build(tmp_path, cluster):
-    from synthspec.generate.backends.base import BatchingSession
     from synthspec.generate.backends.llamacpp import LlamaCppBackend
     from synthspec.generate.backends.raycluster import RayBackend
 
-    spec = compile_spec(MINI).spec.model_copy(update={"count": 4})
-    class RequestByRequest(LlamaCppBackend):
-        """The real embedded model, each request decoded alone (the base session over `generate`)."""
-
-        def open_session(self, slots: int) -> BatchingSession:
-            return BatchingSession(self, slots)
-
-    with RequestByRequest(threads=1) as local:
+    spec = compile_spec(MINI).spec.model_copy(update={"count": 6})
+    with LlamaCppBackend() as local:  # the default backend and session, on every core of this machine
         reference = run_build(spec, local, BuildOptions(out=tmp_path / "local.jsonl", batch_size=2, progress="off"))
-    assert reference.written == 4
+    assert reference.written == 6
 
     ray.init(address=cluster.address, include_dashboard=False, log_to_driver=False)
     cluster.wait_for_nodes(2)
@@ -95,6 +88,6 @@ def test_ray_build_with_a_killed_actor_equals_the_single_process_build(tmp_path,
         info = backend.manifest_info()["ray"]
     finally:
         backend.close()
-    assert killed and info["actors_lost"] >= 1 and info["requests_resubmitted"] >= 1
-    assert result.written == 4 and result.failed == 0
+    assert killed and info["actors_lost"] >= 1 and info["windows_redone"] >= 1
+    assert result.written == 6 and result.failed == 0
     assert _jsonl(out) == _jsonl(reference.paths.out)  # record for record, provenance included

@@ -105,12 +105,30 @@ class DecodeSession(ABC):
     allows it (local decoding), so a build is reproducible at a fixed slot count.
     """
 
+    #: independent decode lanes (a Ray session: one per actor, each with `slots` sequences of its own);
+    #: what a lane decodes depends only on what was submitted to that lane
+    lanes: int = 1
+
     def __init__(self, slots: int) -> None:
         self.slots = max(1, slots)
 
     @abstractmethod
     def submit(self, key: Hashable, request: GenRequest) -> None:
         """Start decoding `request`; `key` comes back with its result."""
+
+    def submit_to(self, lane: int, key: Hashable, request: GenRequest) -> None:
+        """`submit` on lane `lane` (a one-lane session has only lane 0)."""
+        self.submit(key, request)
+
+    def poll_lane(self) -> tuple[int, list[tuple[Hashable, GenResult]]]:
+        """`poll` on whichever lane finishes first: (lane, what finished there).
+
+        Each lane's results come back in the groups its own `poll` would return
+        them in, so a lane decodes exactly what a one-lane session given the same
+        submissions decodes.  Raises `LaneLost` when a lane's worker died: what
+        was in flight there is gone, and the lane is ready for new submissions.
+        """
+        return 0, self.poll()
 
     @abstractmethod
     def in_flight(self) -> int:
@@ -125,6 +143,15 @@ class DecodeSession(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Abandon whatever is in flight."""
+
+
+class LaneLost(Exception):
+    """A lane's worker died with requests in flight (they are lost; the lane takes new ones)."""
+
+    def __init__(self, lane: int, why: str) -> None:
+        super().__init__(f"lane {lane} lost: {why}")
+        self.lane = lane
+        self.why = why
 
 
 def decode_all(session: DecodeSession, requests: Sequence[GenRequest]) -> list[GenResult]:

@@ -148,7 +148,7 @@ def _token_bytes(llm: Any, model_hash: str) -> list[bytes]:
     for token in range(llama_cpp.llama_vocab_n_tokens(vocab)):
         n = llama_cpp.llama_token_to_piece(vocab, token, buffer, size, 0, True)
         piece = bytes(buffer[: max(n, 0)])
-        attr = llama_cpp.llama_token_get_attr(vocab, token)
+        attr = llama_cpp.llama_vocab_get_attr(vocab, token)
         if attr & llama_cpp.LLAMA_TOKEN_ATTR_CONTROL or (
             attr & llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED and piece.startswith(b"<") and piece.endswith(b">")
         ):
