@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from synthspec import codes
+
 MAX_REPORTED = 50
 
 
@@ -113,7 +115,7 @@ class SynthspecError(Exception):
         diagnostics: Diagnostic | list[Diagnostic] | str,
         *,
         hint: str | None = None,
-        code: str = "E000",
+        code: str = codes.UNCATEGORISED,
         exit_code: int = 1,
         sources: dict[str, str] | None = None,
     ) -> None:

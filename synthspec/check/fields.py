@@ -10,6 +10,7 @@ import jinja2
 from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from synthspec import codes
 from synthspec.check.context import BUILTIN_CLASSES, CheckContext, did_you_mean
 from synthspec.check.regexes import regex_width
 from synthspec.parse import ast
@@ -32,19 +33,19 @@ UNSAFE_TEMPLATE_NAMES = {"lipsum", "self"}
 def _check_range(ctx: CheckContext, rng: ast.Range, what: str, minimum: float | None = None, whole: bool = False) -> None:
     low, high = rng.low.value, rng.high.value
     if whole and (isinstance(low, float) or isinstance(high, float)):
-        ctx.report("C020", f"{what} must be whole numbers", rng.pos, f"write e.g. {int(low)}..{int(high)}")
+        ctx.report(codes.RANGE_NOT_WHOLE, f"{what} must be whole numbers", rng.pos, f"write e.g. {int(low)}..{int(high)}")
     if low > high:
-        ctx.report("C021", f"reversed range {rng.low.text}..{rng.high.text}", rng.pos,
+        ctx.report(codes.RANGE_REVERSED, f"reversed range {rng.low.text}..{rng.high.text}", rng.pos,
                    f"write it low to high: {rng.high.text}..{rng.low.text}")
     if minimum is not None and low < minimum:
-        ctx.report("C022", f"{what} cannot be below {minimum:g}", rng.pos)
+        ctx.report(codes.RANGE_BELOW_MINIMUM, f"{what} cannot be below {minimum:g}", rng.pos)
 
 
 def _check_magnitude(ctx: CheckContext, rng: ast.Range, limit: float, what: str, said: str) -> bool:
     """Bounds a column can hold; False (after reporting) when one is too large."""
     for bound in (rng.low, rng.high):
         if abs(bound.value) > limit:
-            ctx.report("C028", f"{bound.text} is too large for {what} field", bound.pos,
+            ctx.report(codes.NUMBER_TOO_LARGE, f"{bound.text} is too large for {what} field", bound.pos,
                        f"bounds may be at most {said} in size")
             return False
     return True
@@ -55,7 +56,7 @@ def _check_places(ctx: CheckContext, ftype: ast.DecimalType) -> None:
     where = ftype.places_num.pos if ftype.places_num is not None else ftype.pos
     places = ftype.places
     if places is not None and (isinstance(places, float) or not 0 <= places <= MAX_PLACES):
-        ctx.report("C023", f"decimal places must be a whole number from 0 to {MAX_PLACES}, not {places}", where,
+        ctx.report(codes.TOO_MANY_DECIMALS, f"decimal places must be a whole number from 0 to {MAX_PLACES}, not {places}", where,
                    "e.g. `places 2` for cents")
         return
     low, high = Decimal(ftype.range.low.text), Decimal(ftype.range.high.text)
@@ -67,7 +68,7 @@ def _check_places(ctx: CheckContext, ftype: ast.DecimalType) -> None:
     first = (low / step).to_integral_value(ROUND_CEILING) * step
     last = (high / step).to_integral_value(ROUND_FLOOR) * step
     if first > last:
-        ctx.report("C029", f"no number with {places} decimal place(s) lies in {ftype.range.low.text}.."
+        ctx.report(codes.PLACES_MISS_RANGE, f"no number with {places} decimal place(s) lies in {ftype.range.low.text}.."
                    f"{ftype.range.high.text}", where,
                    f"widen the range or allow more places, e.g. `places {max(_decimals(ftype.range.low.text), 1)}`")
 
@@ -92,7 +93,7 @@ def field_types(ctx: CheckContext) -> None:
                 _check_places(ctx, ftype)
         elif isinstance(ftype, ast.BooleanType):
             if ftype.probability is not None and not 0 <= ftype.probability.value <= 1:
-                ctx.report("C024", f"a boolean's probability must be between 0 and 1, not {ftype.probability.text}",
+                ctx.report(codes.BAD_PROBABILITY, f"a boolean's probability must be between 0 and 1, not {ftype.probability.text}",
                            ftype.probability.pos)
         elif isinstance(ftype, ast.StringType):
             _check_pattern(ctx, ftype.pattern)
@@ -106,24 +107,24 @@ def _check_category(ctx: CheckContext, name: str, ftype: ast.CategoryType) -> No
     seen: dict[str, ast.CategoryValue] = {}
     for value in ftype.values:
         if value.label in seen:
-            ctx.report("C025", f"category value {value.label!r} is listed twice", value.pos)
+            ctx.report(codes.BAD_CATEGORY_VALUE, f"category value {value.label!r} is listed twice", value.pos)
         seen[value.label] = value
         if value.label == "":
-            ctx.report("C025", "empty category value", value.pos)
+            ctx.report(codes.BAD_CATEGORY_VALUE, "empty category value", value.pos)
         if value.weight is not None:
             if ftype.from_seeds:
-                ctx.report("C026", "weights and `from seeds` do not mix", value.weight.pos,
+                ctx.report(codes.BAD_CATEGORY_WEIGHT, "weights and `from seeds` do not mix", value.weight.pos,
                            "`from seeds` measures the weights from the seed file; drop one")
             elif value.weight.value < 0:
-                ctx.report("C026", f"negative weight {value.weight.text}", value.weight.pos)
+                ctx.report(codes.BAD_CATEGORY_WEIGHT, f"negative weight {value.weight.text}", value.weight.pos)
             elif not math.isfinite(float(min(value.weight.value, 1e300))) or value.weight.value > 1e12:
-                ctx.report("C026", f"weight {value.weight.text} is too large", value.weight.pos,
+                ctx.report(codes.BAD_CATEGORY_WEIGHT, f"weight {value.weight.text} is too large", value.weight.pos,
                            "weights are relative: `\"a\" = 3, \"b\" = 1` is 75 % / 25 %")
     weights = [v.weight.value for v in ftype.values if v.weight is not None]
     if ftype.values and weights and sum(weights) == 0:
-        ctx.report("C026", f"all weights of `{name}` are zero", ftype.pos)
+        ctx.report(codes.BAD_CATEGORY_WEIGHT, f"all weights of `{name}` are zero", ftype.pos)
     if not ftype.values and not ftype.from_seeds:
-        ctx.report("C027", f"category `{name}` has no values", ftype.pos,
+        ctx.report(codes.EMPTY_CATEGORY, f"category `{name}` has no values", ftype.pos,
                    'list them, e.g. category("a", "b"), or take them `from seeds`')
 
 
@@ -131,20 +132,20 @@ def _check_pattern(ctx: CheckContext, regex: ast.Regex) -> None:
     try:
         re.compile(regex.pattern)
     except re.error as exc:
-        ctx.report("C030", f"invalid regex: {exc.msg}", regex.pos,
+        ctx.report(codes.INVALID_REGEX, f"invalid regex: {exc.msg}", regex.pos,
                    f"at position {exc.pos} of /{regex.pattern}/" if exc.pos is not None else None)
         return
     except (OverflowError, RecursionError) as exc:
-        ctx.report("C030", f"invalid regex: {exc}", regex.pos, "use smaller repeat counts and less nesting")
+        ctx.report(codes.INVALID_REGEX, f"invalid regex: {exc}", regex.pos, "use smaller repeat counts and less nesting")
         return
     width = regex_width(regex.pattern)
     if width is not None and max(width[0], width[1] or 0) > MAX_PATTERN_CHARS:
         longest = width[1] if width[1] is not None and width[1] > MAX_PATTERN_CHARS else width[0]
-        ctx.report("C048", f"the pattern allows values of {longest:,} characters; a string field holds at most "
+        ctx.report(codes.PATTERN_TOO_LONG, f"the pattern allows values of {longest:,} characters; a string field holds at most "
                    f"{MAX_PATTERN_CHARS:,}", regex.pos,
                    "a string field is a short code or identifier; use a text field for long values")
     if regex.pattern.startswith("^") or regex.pattern.endswith("$"):
-        ctx.warn("W030", "anchors are implied: a pattern always matches the whole value", regex.pos,
+        ctx.warn(codes.ANCHORS_IMPLIED, "anchors are implied: a pattern always matches the whole value", regex.pos,
                  "drop the ^ and $")
 
 
@@ -156,33 +157,33 @@ def _check_text(ctx: CheckContext, name: str, ftype: ast.TextType) -> None:
             # `words a..b` and `words from seeds` are one property: the word bound
             kind = ast.WordsProp if isinstance(prop, ast.WordsFromSeeds) else type(prop)
             if kind in singles:
-                ctx.report("C031", "this property is given more than once", prop.pos,
+                ctx.report(codes.DUPLICATE_TEXT_PROPERTY, "this property is given more than once", prop.pos,
                            f"first at line {singles[kind].pos.line}")
             else:
                 singles[kind] = prop
         if isinstance(prop, ast.NoRepeat) and (prop.size == 1 or prop.size < 0 or prop.size != int(prop.size)):
             what = "would forbid using any word twice" if prop.size == 1 else "must be 0 or a whole number from 2"
-            ctx.report("C047", f"`no repeat {prop.text or prop.size}` {what}", prop.pos,
+            ctx.report(codes.NO_REPEAT_ONE, f"`no repeat {prop.text or prop.size}` {what}", prop.pos,
                        "n-grams of 3 or 4 words catch loops (the default is 4); `no repeat 0` turns it off")
         if isinstance(prop, ast.WordsProp):
             _check_range(ctx, prop.range, "word counts", minimum=1, whole=True)
             if prop.range.high.value > MAX_WORDS:
-                ctx.report("C039", f"{prop.range.high.text} words per record is over the limit of {MAX_WORDS:,}",
+                ctx.report(codes.LENGTH_LIMIT_TOO_LARGE, f"{prop.range.high.text} words per record is over the limit of {MAX_WORDS:,}",
                            prop.range.high.pos, "the grammar and the token budget grow with the word limit")
             elif prop.range.high.value > 5000:
-                ctx.warn("W031", "over 5000 words per record is far beyond what a small model writes well", prop.pos)
+                ctx.warn(codes.VERY_LONG_TEXT, "over 5000 words per record is far beyond what a small model writes well", prop.pos)
         elif isinstance(prop, ast.CharsProp):
             _check_range(ctx, prop.range, "character counts", minimum=1, whole=True)
             if prop.range.high.value > MAX_CHARS:
-                ctx.report("C039", f"{prop.range.high.text} characters per record is over the limit of "
+                ctx.report(codes.LENGTH_LIMIT_TOO_LARGE, f"{prop.range.high.text} characters per record is over the limit of "
                            f"{MAX_CHARS:,}", prop.range.high.pos)
         elif isinstance(prop, ast.ToneProp) and isinstance(prop.value, ast.Name):
             tone_field = prop.value.value
             if tone_field not in ctx.fields:
-                ctx.report("C032", f"tone refers to unknown field `{tone_field}`", prop.value.pos,
+                ctx.report(codes.BAD_TONE, f"tone refers to unknown field `{tone_field}`", prop.value.pos,
                            did_you_mean(tone_field, ctx.fields) or 'a literal tone is a string: tone "friendly"')
             elif tone_field == name:
-                ctx.report("C032", "a text cannot take its tone from itself", prop.value.pos)
+                ctx.report(codes.BAD_TONE, "a text cannot take its tone from itself", prop.value.pos)
         elif isinstance(prop, ast.MustInclude):
             check_includes(ctx, name, prop)
         elif isinstance(prop, ast.MustNotInclude):
@@ -191,7 +192,7 @@ def _check_text(ctx: CheckContext, name: str, ftype: ast.TextType) -> None:
     chars = singles.get(ast.CharsProp)
     if isinstance(words, ast.WordsProp) and isinstance(chars, ast.CharsProp):
         if words.range.low.value > chars.range.high.value:
-            ctx.report("C033", "the minimum word count needs more characters than the maximum allows", chars.pos)
+            ctx.report(codes.WORDS_CHARS_CONFLICT, "the minimum word count needs more characters than the maximum allows", chars.pos)
 
 
 def check_includes(ctx: CheckContext, owner: str, rule: ast.MustInclude) -> None:
@@ -201,11 +202,11 @@ def check_includes(ctx: CheckContext, owner: str, rule: ast.MustInclude) -> None
             ref = item.value.value
             if ref not in ctx.fields:
                 hint = did_you_mean(ref, ctx.fields) or f'to require the literal word, quote it: "{ref}"'
-                ctx.report("C034", f"must include refers to unknown field `{ref}`", item.value.pos, hint)
+                ctx.report(codes.BAD_MUST_INCLUDE, f"must include refers to unknown field `{ref}`", item.value.pos, hint)
             elif ref == owner:
-                ctx.report("C034", "a text cannot be required to include itself", item.value.pos)
+                ctx.report(codes.BAD_MUST_INCLUDE, "a text cannot be required to include itself", item.value.pos)
         elif not item.value.value.strip():
-            ctx.report("C034", "must include an empty string", item.pos)
+            ctx.report(codes.BAD_MUST_INCLUDE, "must include an empty string", item.pos)
 
 
 def check_forbidden(ctx: CheckContext, rule: ast.MustNotInclude) -> None:
@@ -215,16 +216,16 @@ def check_forbidden(ctx: CheckContext, rule: ast.MustNotInclude) -> None:
         if isinstance(value, ast.Name):
             if value.value not in ctx.lists and value.value not in BUILTIN_CLASSES:
                 known = set(ctx.lists) | set(BUILTIN_CLASSES)
-                ctx.report("C035", f"unknown list or class `{value.value}`", value.pos,
+                ctx.report(codes.BAD_MUST_NOT_INCLUDE, f"unknown list or class `{value.value}`", value.pos,
                            did_you_mean(value.value, known)
                            or f"declare it with `list {value.value} = [...]`; built-in classes: pii, profanity")
         elif isinstance(value, ast.Regex):
             try:
                 re.compile(value.pattern)
             except re.error as exc:
-                ctx.report("C030", f"invalid regex: {exc.msg}", value.pos)
+                ctx.report(codes.INVALID_REGEX, f"invalid regex: {exc.msg}", value.pos)
         elif not value.value.strip():
-            ctx.report("C035", "must not include an empty string", item.pos)
+            ctx.report(codes.BAD_MUST_NOT_INCLUDE, "must not include an empty string", item.pos)
 
 
 def _check_template(ctx: CheckContext, name: str, ftype: ast.DerivedType) -> None:
@@ -232,23 +233,23 @@ def _check_template(ctx: CheckContext, name: str, ftype: ast.DerivedType) -> Non
     try:
         parsed = env.parse(ftype.template.value)
     except jinja2.TemplateSyntaxError as exc:
-        ctx.report("C036", f"invalid template: {exc.message}", ftype.template.pos, "derived fields use jinja2 syntax")
+        ctx.report(codes.BAD_DERIVED_TEMPLATE, f"invalid template: {exc.message}", ftype.template.pos, "derived fields use jinja2 syntax")
         return
     except RecursionError:
-        ctx.report("C036", "invalid template: nested too deep", ftype.template.pos, "derived fields use jinja2 syntax")
+        ctx.report(codes.BAD_DERIVED_TEMPLATE, "invalid template: nested too deep", ftype.template.pos, "derived fields use jinja2 syntax")
         return
     unsafe = _unsafe_construct(parsed)
     if unsafe is not None:
-        ctx.report("C040", f"the template of `{name}` uses {unsafe}, which derived fields may not", ftype.template.pos,
+        ctx.report(codes.UNSAFE_TEMPLATE, f"the template of `{name}` uses {unsafe}, which derived fields may not", ftype.template.pos,
                    "derived templates format the record's own values: names, filters, `.method()` calls and "
                    "`{% if %}` / `{% for %}`")
         return
     for ref in sorted(meta.find_undeclared_variables(parsed)):
         if ref not in ctx.fields:
-            ctx.report("C037", f"template refers to unknown field `{ref}`", ftype.template.pos,
+            ctx.report(codes.BAD_DERIVED_REFERENCE, f"template refers to unknown field `{ref}`", ftype.template.pos,
                        did_you_mean(ref, ctx.fields))
         elif ref == name:
-            ctx.report("C037", "a derived field cannot refer to itself", ftype.template.pos)
+            ctx.report(codes.BAD_DERIVED_REFERENCE, "a derived field cannot refer to itself", ftype.template.pos)
 
 
 def _unsafe_construct(template: nodes.Template) -> str | None:
@@ -320,7 +321,7 @@ def derived_cycles(ctx: CheckContext) -> None:
         if not reported.intersection(cycle):
             reported.update(cycle)
             decl = derived[cycle[0]]
-            ctx.report("C049", f"derived fields depend on each other in a cycle: {' -> '.join(cycle)}",
+            ctx.report(codes.DERIVED_CYCLE, f"derived fields depend on each other in a cycle: {' -> '.join(cycle)}",
                        decl.type.template.pos, "one of them must be computed from the other fields alone")
 
 
@@ -376,14 +377,14 @@ def pattern_fits(ctx: CheckContext) -> None:
                 last = item
                 what = f"`{item.value.value}`" if isinstance(item.value, ast.Name) else repr(item.value.value)
                 if chars is not None and needed_chars > chars.range.high.value:
-                    ctx.report("C038", f"`{name}` must include {what}, {needed_chars} characters long, but allows "
+                    ctx.report(codes.MUST_INCLUDE_TOO_LONG, f"`{name}` must include {what}, {needed_chars} characters long, but allows "
                                f"at most {chars.range.high.text}", item.pos,
                                "raise the chars limit or shorten the value")
                 elif words is not None and needed_words > words.range.high.value:
-                    ctx.report("C038", f"`{name}` must include {what}, {'up to ' if _is_text(ctx, item) else ''}"
+                    ctx.report(codes.MUST_INCLUDE_TOO_LONG, f"`{name}` must include {what}, {'up to ' if _is_text(ctx, item) else ''}"
                                f"{needed_words} words long, but allows at most {words.range.high.text}", item.pos,
                                "raise the word limit or shorten the value")
                     single = True
         if words is not None and last is not None and not single and total_words > words.range.high.value:
-            ctx.report("C038", f"`{name}` must include {total_words} words in all but allows at most "
+            ctx.report(codes.MUST_INCLUDE_TOO_LONG, f"`{name}` must include {total_words} words in all but allows at most "
                        f"{words.range.high.text}", last.pos, "raise the word limit or include fewer things")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.check.context import SEED_FORMATS, CheckContext, did_you_mean, shown_path, value_python
 from synthspec.datafiles import infer_format, read_table
 from synthspec.diagnostics import SynthspecError
@@ -23,13 +24,13 @@ def _load(ctx: CheckContext, spec_file: ast.SpecFile, seen: set[Path], chain: li
     for imp in spec_file.imports:
         target = (base / imp.path.value).resolve()
         if target in chain:
-            ctx.report("C070", f"import cycle: {' -> '.join(p.name for p in [*chain, target])}", imp.path.pos,
+            ctx.report(codes.IMPORT_CYCLE, f"import cycle: {' -> '.join(p.name for p in [*chain, target])}", imp.path.pos,
                        "move the shared declarations into a third file both import")
             continue
         if target in seen:
             continue
         if len(chain) > MAX_IMPORT_DEPTH:
-            ctx.report("C071", "imports nested too deep", imp.path.pos)
+            ctx.report(codes.IMPORT_TOO_DEEP, "imports nested too deep", imp.path.pos)
             continue
         seen.add(target)
         try:
@@ -38,11 +39,11 @@ def _load(ctx: CheckContext, spec_file: ast.SpecFile, seen: set[Path], chain: li
         except SynthspecError as exc:
             ctx.diagnostics.extend(d for d in exc.diagnostics if d.line is not None)
             ctx.sources.update(exc.sources)
-            ctx.report("C072", f"cannot import {imp.path.value!r}", imp.path.pos, exc.diagnostics[0].message)
+            ctx.report(codes.IMPORT_FAILED, f"cannot import {imp.path.value!r}", imp.path.pos, exc.diagnostics[0].message)
             continue
         ctx.sources[source.path] = source.text
         if imported.datasets:
-            ctx.warn("W073", f"{imp.path.value!r} declares datasets; imports only bring in lists and fields",
+            ctx.warn(codes.IMPORT_DECLARES_DATASETS, f"{imp.path.value!r} declares datasets; imports only bring in lists and fields",
                      imp.path.pos)
         ctx.imported.append(imported)
         _load(ctx, imported, seen, [*chain, target])
@@ -55,10 +56,10 @@ def list_files(ctx: CheckContext) -> None:
             terms = []
             for item in decl.items.items:
                 if not isinstance(item, ast.Str):
-                    ctx.report("C074", "list items are quoted strings", item.pos, f'write "{value_python(item)}"')
+                    ctx.report(codes.BAD_LIST_ITEM, "list items are quoted strings", item.pos, f'write "{value_python(item)}"')
                     continue
                 if not item.value.strip():
-                    ctx.report("C074", "empty list item", item.pos)
+                    ctx.report(codes.BAD_LIST_ITEM, "empty list item", item.pos)
                     continue
                 terms.append(item.value)
             ctx.list_terms[name] = tuple(terms)
@@ -68,15 +69,15 @@ def list_files(ctx: CheckContext) -> None:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
-            ctx.report("C075", f"list file not found: {decl.file.value}", decl.file.pos,
+            ctx.report(codes.LIST_FILE_UNREADABLE, f"list file not found: {decl.file.value}", decl.file.pos,
                        f"looked at {shown_path(path)}; paths are relative to the spec file")
             continue
         except (OSError, UnicodeDecodeError) as exc:
-            ctx.report("C075", f"cannot read list file {decl.file.value}: {exc}", decl.file.pos)
+            ctx.report(codes.LIST_FILE_UNREADABLE, f"cannot read list file {decl.file.value}: {exc}", decl.file.pos)
             continue
         terms = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
         if not terms:
-            ctx.warn("W075", f"list file {decl.file.value} has no terms", decl.file.pos)
+            ctx.warn(codes.LIST_FILE_EMPTY, f"list file {decl.file.value} has no terms", decl.file.pos)
         ctx.list_terms[name] = tuple(terms)
 
 
@@ -89,21 +90,21 @@ def seed_file(ctx: CheckContext) -> None:
     ]
     if not statements:
         for name, decl in needs_seeds:
-            ctx.report("C080", f"`{name}` is `from seeds` but the dataset declares no seeds", decl.type.pos,
+            ctx.report(codes.FROM_SEEDS_WITHOUT_SEEDS, f"`{name}` is `from seeds` but the dataset declares no seeds", decl.type.pos,
                        'add `seeds "path/to/examples.jsonl"`')
         return
     seeds = statements[0]
     fmt = seeds.format.value if seeds.format else infer_format(seeds.path.value)
     if seeds.format and fmt not in SEED_FORMATS:
-        ctx.report("C081", f"unknown seed format `{fmt}`", seeds.format.pos, f"formats: {', '.join(SEED_FORMATS)}")
+        ctx.report(codes.SEED_FORMAT, f"unknown seed format `{fmt}`", seeds.format.pos, f"formats: {', '.join(SEED_FORMATS)}")
         return
     if fmt is None:
-        ctx.report("C081", f"cannot tell the format of {seeds.path.value!r}", seeds.path.pos,
+        ctx.report(codes.SEED_FORMAT, f"cannot tell the format of {seeds.path.value!r}", seeds.path.pos,
                    "name it .jsonl, .csv or .tsv, or add `format jsonl|csv|tsv`")
         return
     path = ctx.base_dir / seeds.path.value
     if not path.is_file():
-        ctx.report("C082", f"seed file not found: {seeds.path.value}", seeds.path.pos,
+        ctx.report(codes.SEED_FILE_NOT_FOUND, f"seed file not found: {seeds.path.value}", seeds.path.pos,
                    f"looked at {shown_path(path)}; seed paths are relative to the spec file")
         return
     _mapped_twice(ctx, seeds)
@@ -112,10 +113,10 @@ def seed_file(ctx: CheckContext) -> None:
     except SynthspecError as exc:
         problem = exc.diagnostics[0]
         where = shown_path(path) + (f":{problem.line}" if problem.line is not None else "")
-        ctx.report("C083", f"cannot read seed file {where}: {problem.message}", seeds.path.pos, problem.hint)
+        ctx.report(codes.SEED_FILE_UNREADABLE, f"cannot read seed file {where}: {problem.message}", seeds.path.pos, problem.hint)
         return
     if not rows:
-        ctx.report("C084", "the seed file has no rows", seeds.path.pos)
+        ctx.report(codes.SEED_FILE_EMPTY, "the seed file has no rows", seeds.path.pos)
         return
     columns: list[str] = []
     for row in rows[:200]:
@@ -125,15 +126,15 @@ def seed_file(ctx: CheckContext) -> None:
     mapped = {m.field.value: m for m in seeds.columns or []}
     for field_name, mapping in mapped.items():
         if field_name not in ctx.fields and field_name != "id":
-            ctx.report("C085", f"column mapped to unknown field `{field_name}`", mapping.field.pos,
+            ctx.report(codes.SEED_MAPPING_UNKNOWN_FIELD, f"column mapped to unknown field `{field_name}`", mapping.field.pos,
                        did_you_mean(field_name, ctx.fields) or "map columns to declared fields (or `id`)")
         if mapping.column.value not in columns:
-            ctx.report("C086", f"the seed file has no column {mapping.column.value!r}", mapping.column.pos,
+            ctx.report(codes.SEED_COLUMN_MISSING, f"the seed file has no column {mapping.column.value!r}", mapping.column.pos,
                        did_you_mean(mapping.column.value, columns) or f"columns: {', '.join(columns)}")
     for name, decl in needs_seeds:
         column = mapped[name].column.value if name in mapped else name
         if column not in columns:
-            ctx.report("C087", f"`{name}` is `from seeds` but the seed file has no column {column!r}", decl.type.pos,
+            ctx.report(codes.FROM_SEEDS_COLUMN_MISSING, f"`{name}` is `from seeds` but the seed file has no column {column!r}", decl.type.pos,
                        f"map it: seeds \"{seeds.path.value}\" {{ {name} <- \"COLUMN\" }}; columns: {', '.join(columns)}")
 
 
@@ -143,7 +144,7 @@ def _mapped_twice(ctx: CheckContext, seeds: ast.SeedsStmt) -> None:
     for mapping in seeds.columns or []:
         name = mapping.field.value
         if name in first:
-            ctx.report("C079", f"`{name}` is mapped to a seed column twice", mapping.field.pos,
+            ctx.report(codes.SEED_FIELD_MAPPED_TWICE, f"`{name}` is mapped to a seed column twice", mapping.field.pos,
                        f"first mapped to {first[name].column.value!r} at line {first[name].pos.line}; keep one")
         else:
             first[name] = mapping
@@ -154,7 +155,7 @@ def prompt_file(ctx: CheckContext) -> None:
     for prompt in ctx.statements(ast.PromptStmt):
         path = ctx.base_dir / prompt.path.value
         if not path.is_file():
-            ctx.report("C088", f"prompt template not found: {prompt.path.value}", prompt.path.pos,
+            ctx.report(codes.PROMPT_NOT_FOUND, f"prompt template not found: {prompt.path.value}", prompt.path.pos,
                        f"looked at {shown_path(path)}; paths are relative to the spec file")
             continue
         import jinja2
@@ -163,4 +164,4 @@ def prompt_file(ctx: CheckContext) -> None:
         try:
             ImmutableSandboxedEnvironment().parse(path.read_text(encoding="utf-8"))
         except (jinja2.TemplateSyntaxError, UnicodeDecodeError) as exc:
-            ctx.report("C089", f"invalid prompt template: {exc}", prompt.path.pos)
+            ctx.report(codes.PROMPT_INVALID, f"invalid prompt template: {exc}", prompt.path.pos)

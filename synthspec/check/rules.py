@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from synthspec import codes
 from synthspec.check.conditions import allowed_labels, blocking_condition, satisfiable
 from synthspec.check.context import CheckContext, article, did_you_mean, kind_of
 from synthspec.check.fields import check_forbidden, check_includes
@@ -18,7 +19,7 @@ def dataset_bans(ctx: CheckContext) -> None:
     for ban in bans:
         check_forbidden(ctx, ban.rule)
     if bans and ctx.fields and not any(isinstance(d.type, ast.TextType) for d in ctx.fields.values()):
-        ctx.warn("W040", "`must not include` at dataset level, but the dataset has no text field", bans[0].pos)
+        ctx.warn(codes.DATASET_BAN_WITHOUT_TEXT, "`must not include` at dataset level, but the dataset has no text field", bans[0].pos)
 
 
 def when_rules(ctx: CheckContext) -> None:
@@ -30,16 +31,16 @@ def when_rules(ctx: CheckContext) -> None:
         if len(ctx.diagnostics) == before:
             _check_possible(ctx, when)
         if not when.rules:
-            ctx.warn("W041", "`when` block without rules has no effect", when.pos)
+            ctx.warn(codes.EMPTY_WHEN, "`when` block without rules has no effect", when.pos)
         for rule in when.rules:
             target = rule.target.value
             ftype = ctx.field_type(target)
             if ftype is None:
-                ctx.report("C041", f"rule targets unknown field `{target}`", rule.target.pos,
+                ctx.report(codes.RULE_UNKNOWN_TARGET, f"rule targets unknown field `{target}`", rule.target.pos,
                            did_you_mean(target, ctx.fields))
                 continue
             if not isinstance(ftype, ast.TextType):
-                ctx.report("C042", f"`{target}` is {article(kind_of(ftype))} field; only text fields take "
+                ctx.report(codes.RULE_TARGET_NOT_TEXT, f"`{target}` is {article(kind_of(ftype))} field; only text fields take "
                            "must include / must not include", rule.target.pos)
                 continue
             if isinstance(rule.rule, ast.MustInclude):
@@ -52,26 +53,26 @@ def _check_condition(ctx: CheckContext, cond: ast.Condition) -> None:
     name = cond.field.value
     ftype = ctx.field_type(name)
     if ftype is None:
-        ctx.report("C043", f"condition on unknown field `{name}`", cond.field.pos, did_you_mean(name, ctx.fields))
+        ctx.report(codes.CONDITION_UNKNOWN_FIELD, f"condition on unknown field `{name}`", cond.field.pos, did_you_mean(name, ctx.fields))
         return
     kind = kind_of(ftype)
     if kind not in CONDITION_KINDS:
-        ctx.report("C044", f"conditions can only test sampled fields; `{name}` is {article(kind)} field decided by the model",
+        ctx.report(codes.CONDITION_NOT_SAMPLED, f"conditions can only test sampled fields; `{name}` is {article(kind)} field decided by the model",
                    cond.field.pos, f"test one of: {', '.join(n for n, d in ctx.fields.items() if kind_of(d.type) in CONDITION_KINDS) or 'none'}")
         return
     value = cond.value
     if isinstance(ftype, ast.CategoryType):
         if not isinstance(value, (ast.Str, ast.Name)):
-            ctx.report("C045", f"`{name}` is a category; compare it with a quoted value", value.pos)
+            ctx.report(codes.CONDITION_BAD_VALUE, f"`{name}` is a category; compare it with a quoted value", value.pos)
         elif ftype.values and value.value not in {v.label for v in ftype.values}:
-            ctx.report("C045", f"{value.value!r} is not a value of `{name}`", value.pos,
+            ctx.report(codes.CONDITION_BAD_VALUE, f"{value.value!r} is not a value of `{name}`", value.pos,
                        did_you_mean(value.value, [v.label for v in ftype.values])
                        or f"values: {', '.join(v.label for v in ftype.values)}")
     elif isinstance(ftype, ast.BooleanType):
         if not isinstance(value, ast.Bool):
-            ctx.report("C045", f"`{name}` is a boolean; compare it with true or false", value.pos)
+            ctx.report(codes.CONDITION_BAD_VALUE, f"`{name}` is a boolean; compare it with true or false", value.pos)
     elif not isinstance(value, ast.Num):
-        ctx.report("C045", f"`{name}` is a number; compare it with a number", value.pos)
+        ctx.report(codes.CONDITION_BAD_VALUE, f"`{name}` is a number; compare it with a number", value.pos)
 
 
 def _show(cond: ast.Condition) -> str:
@@ -99,7 +100,7 @@ def _check_possible(ctx: CheckContext, when: ast.WhenStmt) -> None:
         why = f"`{blocking.field.value}` has probability {ftype.probability.text if ftype.probability else '0.5'}"
     else:
         why = f"`{blocking.field.value}` is never drawn with that value (its weight is 0)"
-    ctx.report("C046", f"`{_show(blocking)}` can never hold, so this `when` never applies: {why}", blocking.pos,
+    ctx.report(codes.CONDITION_NEVER_HOLDS, f"`{_show(blocking)}` can never hold, so this `when` never applies: {why}", blocking.pos,
                "fix the value, or drop the rule")
 
 
@@ -109,14 +110,14 @@ def counterfactuals(ctx: CheckContext) -> None:
     for cf in ctx.statements(ast.CounterfactualStmt):
         name = cf.field.value
         if name in seen_axes:
-            ctx.report("C050", f"a second counterfactual axis on `{name}`", cf.field.pos, "merge the mappings into one")
+            ctx.report(codes.SECOND_COUNTERFACTUAL, f"a second counterfactual axis on `{name}`", cf.field.pos, "merge the mappings into one")
         seen_axes.add(name)
         ftype = ctx.field_type(name)
         if ftype is None:
-            ctx.report("C051", f"counterfactual on unknown field `{name}`", cf.field.pos, did_you_mean(name, ctx.fields))
+            ctx.report(codes.COUNTERFACTUAL_UNKNOWN_FIELD, f"counterfactual on unknown field `{name}`", cf.field.pos, did_you_mean(name, ctx.fields))
             continue
         if not isinstance(ftype, (ast.CategoryType, ast.BooleanType)):
-            ctx.report("C052", f"a counterfactual axis must be a category or boolean field; `{name}` is {kind_of(ftype)}",
+            ctx.report(codes.COUNTERFACTUAL_BAD_KIND, f"a counterfactual axis must be a category or boolean field; `{name}` is {kind_of(ftype)}",
                        cf.field.pos)
             continue
         labels = {v.label for v in ftype.values} if isinstance(ftype, ast.CategoryType) else {"true", "false"}
@@ -125,28 +126,28 @@ def counterfactuals(ctx: CheckContext) -> None:
             for side in (flip.source, flip.target):
                 text = str(side.value).lower() if isinstance(side, ast.Bool) else getattr(side, "value", None)
                 if not isinstance(text, str):
-                    ctx.report("C053", "flip values are category labels", side.pos)
+                    ctx.report(codes.BAD_FLIP_VALUE, "flip values are category labels", side.pos)
                 elif labels and text not in labels:
-                    ctx.report("C053", f"{text!r} is not a value of `{name}`", side.pos,
+                    ctx.report(codes.BAD_FLIP_VALUE, f"{text!r} is not a value of `{name}`", side.pos,
                                did_you_mean(text, labels) or f"values: {', '.join(sorted(labels))}")
             src = getattr(flip.source, "value", None)
             if src in sources:
-                ctx.report("C054", f"{src!r} is mapped twice", flip.pos)
+                ctx.report(codes.FLIP_MAPPED_TWICE, f"{src!r} is mapped twice", flip.pos)
             sources.add(src)
             if flip.both_ways:
                 tgt = getattr(flip.target, "value", None)
                 if tgt in sources and tgt != src:
-                    ctx.report("C054", f"{tgt!r} is mapped twice", flip.pos)
+                    ctx.report(codes.FLIP_MAPPED_TWICE, f"{tgt!r} is mapped twice", flip.pos)
                 sources.add(tgt)
         keep = {n.value for n in cf.keep}
         for listed in (*cf.keep, *cf.regenerate):
             if listed.value not in ctx.fields:
-                ctx.report("C055", f"unknown field `{listed.value}`", listed.pos, did_you_mean(listed.value, ctx.fields))
+                ctx.report(codes.BAD_KEEP_FIELD, f"unknown field `{listed.value}`", listed.pos, did_you_mean(listed.value, ctx.fields))
             elif listed.value == name:
-                ctx.report("C055", "the flipped field itself cannot be kept or regenerated", listed.pos)
+                ctx.report(codes.BAD_KEEP_FIELD, "the flipped field itself cannot be kept or regenerated", listed.pos)
         for listed in cf.regenerate:
             if listed.value in keep:
-                ctx.report("C056", f"`{listed.value}` is both kept and regenerated", listed.pos)
+                ctx.report(codes.KEEP_AND_REGENERATE, f"`{listed.value}` is both kept and regenerated", listed.pos)
 
 
 def contradictions(ctx: CheckContext) -> None:
@@ -176,7 +177,7 @@ def contradictions(ctx: CheckContext) -> None:
                     continue
                 ban, when = conflict
                 where = f"line {ban.pos.line}" if when is None else f"the `when` at line {when.pos.line}"
-                ctx.report("C060", f"`{name}` must include {phrase!r} but must not include it "
+                ctx.report(codes.INCLUDE_AND_EXCLUDE, f"`{name}` must include {phrase!r} but must not include it "
                            f"({_describe(ban)}, {where})", item.pos,
                            "drop one of the two rules" if when is None and not guard
                            else "drop one of the two rules, or make their conditions exclude each other")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from synthspec import codes
 from synthspec.check.context import BACKENDS, DIALECTS, TECHNIQUES, CheckContext, did_you_mean, value_python
 from synthspec.ir.model import ModelSpec
 from synthspec.ir.params import BACKEND_ALIASES, TECHNIQUE_PARAMS, accepted_types, canonical_backend, limits
@@ -69,7 +70,7 @@ def technique(ctx: CheckContext) -> None:
     for stmt in ctx.statements(ast.TechniqueStmt):
         name = stmt.name.value
         if name not in TECHNIQUES:
-            ctx.report("C090", f"unknown technique `{name}`", stmt.name.pos,
+            ctx.report(codes.UNKNOWN_TECHNIQUE, f"unknown technique `{name}`", stmt.name.pos,
                        did_you_mean(name, TECHNIQUES) or f"techniques: {', '.join(TECHNIQUES)}")
             continue
         model = TECHNIQUE_PARAMS[name]
@@ -80,10 +81,10 @@ def technique(ctx: CheckContext) -> None:
             if arg.name in TECHNIQUE_REFS.get(name, {}):
                 _check_refs(ctx, arg, TECHNIQUE_REFS[name][arg.name], f"technique `{name}`")
         if name == "counterfactual" and not ctx.statements(ast.CounterfactualStmt):
-            ctx.report("C091", "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis", stmt.pos)
+            ctx.report(codes.COUNTERFACTUAL_WITHOUT_AXIS, "technique counterfactual needs a `counterfactual FIELD: a <-> b` axis", stmt.pos)
         if name in ("paraphrase", "gap_filling", "adversarial", "self_instruct", "counterfactual") \
                 and not ctx.statements(ast.SeedsStmt):
-            ctx.report("C092", f"technique {name} works from real seeds, but the dataset declares none", stmt.pos,
+            ctx.report(codes.TECHNIQUE_NEEDS_SEEDS, f"technique {name} works from real seeds, but the dataset declares none", stmt.pos,
                        'add `seeds "path/to/examples.jsonl"`')
         if name == "gap_filling":
             _gap_filling(ctx, stmt)
@@ -100,7 +101,7 @@ def _counterfactual_count(ctx: CheckContext, stmt: ast.TechniqueStmt | None) -> 
     count = counts[0].value if counts else 100
     if isinstance(count, int) and count > 0 and count % 2:
         where = counts[0].pos if counts else (stmt.pos if stmt else None)
-        ctx.report("C057", f"counterfactual builds pairs, so count must be even (it is {count})", where,
+        ctx.report(codes.COUNTERFACTUAL_ODD_COUNT, f"counterfactual builds pairs, so count must be even (it is {count})", where,
                    f"use count {count + 1} or {count - 1}" if count > 1 else "use count 2")
 
 
@@ -111,7 +112,7 @@ def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
     field_arg = args.get("field")
     if field_arg is None:
         if len(categories) != 1:
-            ctx.report("C102", "gap_filling needs to know which category to balance", stmt.pos,
+            ctx.report(codes.PARAMETER_UNKNOWN_FIELD, "gap_filling needs to know which category to balance", stmt.pos,
                        f'add `field = "NAME"`; categories here: {", ".join(categories) or "none"}')
             return
         name = categories[0]
@@ -127,12 +128,12 @@ def _gap_filling(ctx: CheckContext, stmt: ast.TechniqueStmt) -> None:
     value = value_python(target.value)
     if isinstance(value, str):
         if value != "uniform":
-            ctx.report("C094", f'gap_filling target must be "uniform" or a list of labels, not {value!r}',
+            ctx.report(codes.BAD_PARAMETER_VALUE, f'gap_filling target must be "uniform" or a list of labels, not {value!r}',
                        target.value.pos)
         return
     for item in value if isinstance(value, list) else []:
         if str(item) not in labels:
-            ctx.report("C102", f"gap_filling target {item!r} is not a label of `{name}`", target.value.pos,
+            ctx.report(codes.PARAMETER_UNKNOWN_FIELD, f"gap_filling target {item!r} is not a label of `{name}`", target.value.pos,
                        did_you_mean(str(item), labels) or f"labels: {', '.join(labels[:12])}")
 
 
@@ -144,11 +145,11 @@ def _check_refs(ctx: CheckContext, arg: ast.Argument, refs: str, owner: str) -> 
         if not isinstance(name, str):
             continue
         if name not in ctx.fields:
-            ctx.report("C102", f"{owner}: `{arg.name}` names unknown field `{name}`", item.pos,
+            ctx.report(codes.PARAMETER_UNKNOWN_FIELD, f"{owner}: `{arg.name}` names unknown field `{name}`", item.pos,
                        did_you_mean(name, ctx.fields) or f"fields: {', '.join(ctx.fields)}")
         elif refs == "category" and not isinstance(ctx.fields[name].type, ast.CategoryType):
             categories = ", ".join(n for n, d in ctx.fields.items() if isinstance(d.type, ast.CategoryType))
-            ctx.report("C102", f"{owner}: `{arg.name}` must name a category field; `{name}` is not one", item.pos,
+            ctx.report(codes.PARAMETER_UNKNOWN_FIELD, f"{owner}: `{arg.name}` must name a category field; `{name}` is not one", item.pos,
                        f"categories: {categories or 'none'}")
 
 
@@ -163,7 +164,7 @@ def _validator_limits(ctx: CheckContext, name: str, args: list[ast.Argument]) ->
         value = value_python(arg.value)
         if isinstance(value, (int, float)) and not isinstance(value, bool) \
                 and ((rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high)):
-            ctx.report("C101", f"{owner}: `{arg.name}` must be {rule.describe_range()}, not {value:g}",
+            ctx.report(codes.PARAMETER_OUT_OF_RANGE, f"{owner}: `{arg.name}` must be {rule.describe_range()}, not {value:g}",
                        arg.value.pos)
         if rule.refs is not None:
             _check_refs(ctx, arg, rule.refs, owner)
@@ -173,17 +174,17 @@ def _check_args(ctx: CheckContext, args: list[ast.Argument], known: dict, owner:
     seen: set[str] = set()
     for arg in args:
         if arg.name in seen:
-            ctx.report("C093", f"parameter `{arg.name}` given twice", arg.pos)
+            ctx.report(codes.BAD_PARAMETER_NAME, f"parameter `{arg.name}` given twice", arg.pos)
         seen.add(arg.name)
         if arg.name not in known:
-            ctx.report("C093", f"{owner} has no parameter `{arg.name}`", arg.pos,
+            ctx.report(codes.BAD_PARAMETER_NAME, f"{owner} has no parameter `{arg.name}`", arg.pos,
                        did_you_mean(arg.name, known) or f"parameters: {', '.join(known) or 'none'}")
             continue
         value = value_python(arg.value)
         expected = known[arg.name]
         if isinstance(value, bool) or not isinstance(value, expected):
             names = expected.__name__ if isinstance(expected, type) else " or ".join(t.__name__ for t in expected)
-            ctx.report("C094", f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
+            ctx.report(codes.BAD_PARAMETER_VALUE, f"`{arg.name}` must be {names}, not {value!r}", arg.value.pos)
 
 
 def _check_ranges(ctx: CheckContext, args: list[ast.Argument], model: Any) -> None:
@@ -200,7 +201,7 @@ def _check_ranges(ctx: CheckContext, args: list[ast.Argument], model: Any) -> No
             if all(e["type"].endswith("_type") for e in exc.errors()):
                 continue  # a wrong type: reported by _check_args
             wanted = describe_limits(model, arg.name) or exc.errors()[0]["msg"]
-            ctx.report("C094", f"`{arg.name}` must be {wanted}, not {value!r}", arg.value.pos)
+            ctx.report(codes.BAD_PARAMETER_VALUE, f"`{arg.name}` must be {wanted}, not {value!r}", arg.value.pos)
 
 
 def model_block(ctx: CheckContext) -> None:
@@ -210,28 +211,28 @@ def model_block(ctx: CheckContext) -> None:
         for prop in stmt.props:
             name = prop.name.value
             if name in seen:
-                ctx.report("C095", f"model property `{name}` given twice", prop.pos)
+                ctx.report(codes.BAD_MODEL_PROPERTY, f"model property `{name}` given twice", prop.pos)
             seen.add(name)
             if name not in MODEL_PROPS:
-                ctx.report("C095", f"unknown model property `{name}`", prop.name.pos,
+                ctx.report(codes.BAD_MODEL_PROPERTY, f"unknown model property `{name}`", prop.name.pos,
                            did_you_mean(name, MODEL_PROPS) or f"properties: {', '.join(MODEL_PROPS)}")
                 continue
             kind, low, high = MODEL_PROPS[name]
             value = value_python(prop.value)
             if isinstance(value, bool) or not isinstance(value, kind):
-                ctx.report("C096", f"model `{name}` has the wrong type: {value!r}", prop.value.pos)
+                ctx.report(codes.BAD_MODEL_VALUE, f"model `{name}` has the wrong type: {value!r}", prop.value.pos)
                 continue
             if low is not None and not low <= value <= high:
-                ctx.report("C096", f"model `{name}` must be between {low} and {high}", prop.value.pos)
+                ctx.report(codes.BAD_MODEL_VALUE, f"model `{name}` must be between {low} and {high}", prop.value.pos)
             if name == "backend" and canonical_backend(value) is None:
-                ctx.report("C097", f"unknown backend `{value}`", prop.value.pos,
+                ctx.report(codes.UNKNOWN_BACKEND, f"unknown backend `{value}`", prop.value.pos,
                            did_you_mean(value, BACKENDS) or f"backends: {', '.join(BACKENDS)} "
                            f"(also written {', '.join(BACKEND_ALIASES)})")
             if name == "dialect" and value not in DIALECTS:
-                ctx.report("C098", f"unknown server dialect `{value}`", prop.value.pos,
+                ctx.report(codes.UNKNOWN_DIALECT, f"unknown server dialect `{value}`", prop.value.pos,
                            did_you_mean(value, DIALECTS) or f"dialects: {', '.join(DIALECTS)}")
             if name == "servers" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
-                ctx.report("C096", "servers are URL strings", prop.value.pos)
+                ctx.report(codes.BAD_MODEL_VALUE, "servers are URL strings", prop.value.pos)
 
 
 def validators(ctx: CheckContext) -> None:
@@ -243,12 +244,12 @@ def validators(ctx: CheckContext) -> None:
         for use in stmt.uses:
             name = use.name.value
             if name in seen:
-                ctx.warn("W098", f"validator `{name}` is listed twice; the last one wins", use.pos)
+                ctx.warn(codes.VALIDATOR_LISTED_TWICE, f"validator `{name}` is listed twice; the last one wins", use.pos)
             seen[name] = use
             if installed is None:
                 continue
             if name not in installed and name in failures:
-                code, report = ("C105", ctx.report) if use.required else ("W105", ctx.warn)
+                code, report = (codes.REQUIRED_PLUGIN_BROKEN, ctx.report) if use.required else (codes.OPTIONAL_PLUGIN_BROKEN, ctx.warn)
                 report(code, failures[name], use.name.pos,
                        "fix or reinstall the plugin package (`synthspec plugins` lists every plugin and its state)"
                        + ("" if use.required else "; the build runs without it"))
@@ -256,7 +257,7 @@ def validators(ctx: CheckContext) -> None:
             if name not in installed:
                 hint = did_you_mean(name, installed)
                 listing = f"installed: {', '.join(sorted(installed)) or 'none'}"
-                code, report = ("C099", ctx.report) if use.required else ("W099", ctx.warn)
+                code, report = (codes.UNKNOWN_VALIDATOR, ctx.report) if use.required else (codes.OPTIONAL_VALIDATOR_MISSING, ctx.warn)
                 report(code, f"no installed validator named `{name}`", use.name.pos,
                        f"{hint} {listing}" if hint else listing)
                 continue
@@ -272,7 +273,7 @@ def validators(ctx: CheckContext) -> None:
                     arg = next((a for a in use.args if loc and a.name == loc[0]), None)
                     where = arg.pos if arg is not None else use.pos
                     field_name = ".".join(str(p) for p in loc) or name
-                    ctx.report("C100", f"validator `{name}`: parameter `{field_name}`: {error['msg']}", where,
+                    ctx.report(codes.BAD_VALIDATOR_PARAMETER, f"validator `{name}`: parameter `{field_name}`: {error['msg']}", where,
                                f"parameters of `{name}`: {', '.join(model.model_fields) or 'none'}")
                 continue
             _validator_limits(ctx, name, use.args)

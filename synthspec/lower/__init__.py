@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import PatternField, Spec, TextField
@@ -123,7 +124,7 @@ def lower_field(spec: Spec, name: str, values: dict[str, Any], words: Sequence[i
         if words is not None:
             field = narrowed(field, int(words[0]), int(words[1]))
         return _lowered_text(field, resolve(spec, name, values), sentence_end)
-    raise SynthspecError(Diagnostic(code="L050", message=f"`{name}` is a {field.kind} field, not generated",
+    raise SynthspecError(Diagnostic(code=codes.FIELD_NOT_GENERATED, message=f"`{name}` is a {field.kind} field, not generated",
                                     hint="only pattern and text fields are decoded by the model"))
 
 

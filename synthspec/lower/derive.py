@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import DerivedField, Spec
 
@@ -29,7 +30,7 @@ def _template(source: str) -> jinja2.Template:
 
 def _error(f: DerivedField, message: str) -> SynthspecError:
     span = f.span
-    return SynthspecError(Diagnostic(code="L040", message=f"derived field `{f.name}`: {message}",
+    return SynthspecError(Diagnostic(code=codes.DERIVED_RENDER_FAILED, message=f"derived field `{f.name}`: {message}",
                                      file=span.file if span else None, line=span.line if span else None,
                                      column=span.column if span else None,
                                      hint="derived templates may use the record's other fields by name"))

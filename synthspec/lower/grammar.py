@@ -27,6 +27,7 @@ import json
 import math
 from dataclasses import dataclass, field
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Forbidden, IntRange, PatternField, Spec, TextField
 from synthspec.lower.constraints import Resolved, terms_of
@@ -300,7 +301,7 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
     """
     if high > MAX_UNROLLED_WORDS:
         raise SynthspecError(Diagnostic(
-            code="L003", message=f"a text that must include values or must not include pii may have at most "
+            code=codes.UNROLLED_TEXT_TOO_LONG, message=f"a text that must include values or must not include pii may have at most "
                                  f"{MAX_UNROLLED_WORDS:,} words, not {high:,}",
             hint="lower the word limit; the grammar counts words one rule per position"))
     full = (1 << len(includes)) - 1
@@ -357,7 +358,7 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
             lines.append(f"{name(k, state)}: " + " | ".join(alts))
     if (0, start_state) not in alive:
         raise SynthspecError(Diagnostic(
-            code="L001", message=f"no text of {low}..{high} words can hold every `must include` item",
+            code=codes.MUST_INCLUDE_UNFITTABLE, message=f"no text of {low}..{high} words can hold every `must include` item",
             hint="raise the word limit or include fewer things"))
     return lines
 
@@ -439,7 +440,7 @@ def pattern_grammar(f: PatternField) -> Lowered:
     except Unsupported as exc:
         span = f.span
         raise SynthspecError(Diagnostic(
-            code="L002", message=f"the pattern of `{f.name}` cannot be lowered to a grammar: {exc}",
+            code=codes.PATTERN_NOT_LOWERABLE, message=f"the pattern of `{f.name}` cannot be lowered to a grammar: {exc}",
             file=span.file if span else None, line=span.line if span else None,
             column=span.column if span else None,
             end_column=span.end_column if span and span.end_line == span.line else None,

@@ -8,6 +8,7 @@ model runs and condition everything it writes.
 
 from __future__ import annotations
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import GENERATED_KINDS, Spec, TextField
 
@@ -38,7 +39,7 @@ def field_order(spec: Spec) -> list[str]:
         if name in visiting:
             cycle = " -> ".join(visiting[visiting.index(name):] + [name])
             span = spec.field(name).span
-            raise SynthspecError(Diagnostic(code="L030", message=f"fields depend on each other in a cycle: {cycle}",
+            raise SynthspecError(Diagnostic(code=codes.FIELD_CYCLE, message=f"fields depend on each other in a cycle: {cycle}",
                                             file=span.file if span else spec.source_file,
                                             line=span.line if span else None,
                                             column=span.column if span else None,

@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample, load_seed_examples
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.compile import CompileResult, compile_spec
@@ -197,7 +198,7 @@ def _conflicts(spec: Spec, field: TextField, values: dict[str, Any], out: _Colle
                 continue  # included values are exempt from the PII check (verify_record strips them)
             hits = forbidden_hits(item, text)
             if hits:
-                out.add(_error("L031", f"`{field.name}` must include {text!r}, but it must not include "
+                out.add(_error(codes.INCLUDE_ON_FORBIDDEN_LIST, f"`{field.name}` must include {text!r}, but it must not include "
                                f"{_forbidden_name(item)} ({hits[0]!r} is on it)",
                                include.span or item.span or field.span, _conflict_hint(spec, include, values)))
 
@@ -243,7 +244,7 @@ def _seed_labels(spec: Spec, seeds: Sequence[SeedExample], out: _Collector) -> N
                 continue
             labels = _labels(field, seeds)
             if labels and str(cond.value) not in labels:
-                out.add(_error("L012", f"`{cond.field} == {cond.value!r}` can never hold: no seed has that label, "
+                out.add(_error(codes.SEED_LABEL_NEVER_SEEN, f"`{cond.field} == {cond.value!r}` can never hold: no seed has that label, "
                                "so this `when` never applies", rule.span,
                                f"labels in the seeds: {', '.join(labels[:12])}{' ...' if len(labels) > 12 else ''}"))
 
@@ -253,7 +254,7 @@ def _sampled(spec: Spec, seeds: Sequence[SeedExample], out: _Collector) -> None:
         if isinstance(f, CategoryField) and f.from_seeds:
             out.run(f.span, partial(category_weights, f, seeds))
         elif isinstance(f, (IntegerField, DecimalField)) and f.from_seeds and not _seed_numbers(f, seeds):
-            out.add(_error("L010", f"`{f.name}` is drawn `from seeds`, but no seed value lies in its range",
+            out.add(_error(codes.SAMPLING_FAILED, f"`{f.name}` is drawn `from seeds`, but no seed value lies in its range",
                            f.span, "map a seed column onto the field, or give it a range"))
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec, TextField
@@ -142,12 +143,12 @@ def _user_template(spec: Spec) -> jinja2.Template | None:
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise SynthspecError(Diagnostic(code="L020", message=f"cannot read prompt template {path}: {exc.strerror}",
+        raise SynthspecError(Diagnostic(code=codes.PROMPT_UNREADABLE, message=f"cannot read prompt template {path}: {exc.strerror}",
                                         file=spec.source_file, hint="paths are relative to the spec file")) from None
     try:
         return _environment().from_string(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise SynthspecError(Diagnostic(code="L021", message=f"prompt template: {exc.message}", file=str(path),
+        raise SynthspecError(Diagnostic(code=codes.PROMPT_SYNTAX, message=f"prompt template: {exc.message}", file=str(path),
                                         line=exc.lineno)) from None
 
 
@@ -189,6 +190,6 @@ def render_prompt(spec: Spec, name: str, record: RecordPlan, values: dict[str, A
         text = template.render(**variables)
     except (jinja2.TemplateError, ArithmeticError, TypeError, ValueError, LookupError, AttributeError) as exc:
         # a user template's own expressions fail like a derived field's: a located error, not an internal one
-        raise SynthspecError(Diagnostic(code="L022", message=f"prompt template failed: {type(exc).__name__}: {exc}",
+        raise SynthspecError(Diagnostic(code=codes.PROMPT_RENDER_FAILED, message=f"prompt template failed: {type(exc).__name__}: {exc}",
                                         file=spec.prompt_template or spec.source_file)) from None
     return text.rstrip(" ")

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import BooleanField, CategoryField, DecimalField, IntegerField, Spec, TextField
@@ -60,7 +61,7 @@ def apportion(count: int, weights: Sequence[float]) -> list[int]:
 
 def _error(field: Any, message: str, hint: str | None = None) -> SynthspecError:
     span = getattr(field, "span", None)
-    return SynthspecError(Diagnostic(code="L010", message=message, hint=hint,
+    return SynthspecError(Diagnostic(code=codes.SAMPLING_FAILED, message=message, hint=hint,
                                      file=span.file if span else None, line=span.line if span else None,
                                      column=span.column if span else None))
 

@@ -15,6 +15,7 @@ from importlib import resources
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.parse import ast
 from synthspec.parse.source import Source
@@ -107,7 +108,7 @@ class _ToAst(Transformer):
         except StringEscapeError as exc:
             raise SynthspecError(
                 Diagnostic(
-                    code="P002",
+                    code=codes.BAD_STRING_ESCAPE,
                     message=f"invalid escape {exc.sequence!r} in string",
                     file=self.path,
                     line=token.line,

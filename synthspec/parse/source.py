@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -36,20 +37,20 @@ def _fail(path: str, code: str, message: str, hint: str, line: int | None = None
 def decode_source(data: bytes, path: str) -> Source:
     """Validate and normalise raw bytes of a spec file."""
     if not data.strip():
-        raise _fail(path, "P020", "the spec file is empty", "a spec needs at least `dataset NAME { ... }`")
+        raise _fail(path, codes.SPEC_EMPTY, "the spec file is empty", "a spec needs at least `dataset NAME { ... }`")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(path, "P022", "the file is UTF-16 encoded", "save it as UTF-8")
+        raise _fail(path, codes.SPEC_ENCODING, "the file is UTF-16 encoded", "save it as UTF-8")
     if b"\x00" in data:
         offset = data.index(b"\x00")
         line = data[:offset].count(b"\n") + 1
-        raise _fail(path, "P021", "the file contains NUL bytes: it looks binary, not a .synth spec",
+        raise _fail(path, codes.SPEC_BINARY, "the file contains NUL bytes: it looks binary, not a .synth spec",
                     "point synthspec at a UTF-8 text file", line=line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _fail(path, "P022", f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8",
+        raise _fail(path, codes.SPEC_ENCODING, f"invalid UTF-8 (byte 0x{data[exc.start]:02x})", "save the file as UTF-8",
                     line=line, column=column) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _check_nesting(text, path)
@@ -70,7 +71,7 @@ def _check_nesting(text: str, path: str) -> None:
                 offset = match.start()
                 line = text.count("\n", 0, offset) + 1
                 column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-                raise _fail(path, "P023", f"brackets nested more than {MAX_NESTING} deep",
+                raise _fail(path, codes.SPEC_TOO_DEEP, f"brackets nested more than {MAX_NESTING} deep",
                             "no construct of the language nests this deep; check for a generated or corrupted file",
                             line=line, column=column, text=text)
         elif char in ")]}":
@@ -82,17 +83,17 @@ def read_source(path: str | Path) -> Source:
     shown = str(path)
     p = Path(path)
     if not p.exists():
-        raise _fail(shown, "P024", "no such file", "check the path (relative paths are relative to the current directory)")
+        raise _fail(shown, codes.SPEC_NOT_FOUND, "no such file", "check the path (relative paths are relative to the current directory)")
     if p.is_dir():
-        raise _fail(shown, "P025", "is a directory, not a .synth file", "name a file, e.g. specs/support_tickets.synth")
+        raise _fail(shown, codes.SPEC_IS_DIRECTORY, "is a directory, not a .synth file", "name a file, e.g. specs/support_tickets.synth")
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise _fail(shown, "P026", f"the file is {size // (1024 * 1024)} MiB; specs are limited to 32 MiB",
+            raise _fail(shown, codes.SPEC_TOO_LARGE, f"the file is {size // (1024 * 1024)} MiB; specs are limited to 32 MiB",
                         "keep large word lists in a separate file loaded with `list NAME from \"file.txt\"`")
         data = p.read_bytes()
     except PermissionError:
-        raise _fail(shown, "P027", "permission denied", "check the file's permissions") from None
+        raise _fail(shown, codes.SPEC_UNREADABLE, "permission denied", "check the file's permissions") from None
     except OSError as exc:
-        raise _fail(shown, "P027", f"cannot read the file: {exc.strerror or exc}", "check the path") from None
+        raise _fail(shown, codes.SPEC_UNREADABLE, f"cannot read the file: {exc.strerror or exc}", "check the path") from None
     return decode_source(data, shown)

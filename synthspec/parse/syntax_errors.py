@@ -12,38 +12,39 @@ import functools
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from synthspec import codes
 from synthspec.diagnostics import Diagnostic
 from synthspec.parse.source import Source
 
 # label -> (code, message, hint, examples of the mistake)
 _KNOWN_MISTAKES: dict[str, tuple[str, str, str, list[str]]] = {
     "range_missing_dots": (
-        "P010",
+        codes.RANGE_MISSING_DOTS,
         "a range needs two numbers separated by `..`",
         "write a range as LOW..HIGH, e.g. `words 50..150`",
         ["dataset d { field t: text { words 50 } }", "dataset d { field n: integer 5 }",
          "dataset d { field t: text { words 50 - 150 } }", "dataset d { field t: text { chars 5, 9 } }"],
     ),
     "field_missing_colon": (
-        "P011",
+        codes.FIELD_MISSING_COLON,
         "a field needs `:` between its name and its type",
         "write `field NAME: TYPE`, e.g. `field rating: integer 1..5`",
         ["dataset d { field n integer 1..5 }", "dataset d { field n text }"],
     ),
     "unknown_field_type": (
-        "P012",
+        codes.UNKNOWN_FIELD_TYPE,
         "unknown field type",
         "field types are: category, integer, decimal, boolean, string, text, derived",
         ["dataset d { field n: int 1..5 }", "dataset d { field n: float 1..5 }", "dataset d { field n: enum }"],
     ),
     "string_pattern_not_regex": (
-        "P013",
+        codes.STRING_PATTERN_NOT_REGEX,
         "a string field takes a /regex/ pattern",
         'write the pattern between slashes, e.g. `field order: string /[A-Z]{3}-[0-9]{6}/`',
         ['dataset d { field n: string "ABC" }', "dataset d { field n: string }"],
     ),
     "missing_brace": (
-        "P014",
+        codes.MISSING_BRACE,
         "a block is not closed",
         "add the missing `}`",
         ["dataset d { count 5", "dataset d { field t: text { words 1..2 }", "dataset d { field t: text",
@@ -51,20 +52,20 @@ _KNOWN_MISTAKES: dict[str, tuple[str, str, str, list[str]]] = {
          "dataset d { field n: integer 1..5", 'dataset d { field s: category("a")', "dataset d {"],
     ),
     "unknown_statement": (
-        "P015",
+        codes.UNKNOWN_STATEMENT,
         "unknown statement in a dataset",
         "statements are: count, seed, output, seeds, list, field, use, when, must not include, counterfactual, "
         "technique, validate, model, prompt",
         ["dataset d { counts 5 }", "dataset d { name 5 }", "dataset d { foo }"],
     ),
     "statement_without_number": (
-        "P017",
+        codes.STATEMENT_WITHOUT_NUMBER,
         "`count` and `seed` take a number",
         "write e.g. `count 100` or `seed 7`",
         ["dataset d { count }", "dataset d { seed }", 'dataset d { count "5" }', "dataset d { count many }"],
     ),
     "unknown_text_property": (
-        "P016",
+        codes.UNKNOWN_TEXT_PROPERTY,
         "unknown property of a text field",
         "text properties are: words, chars, tone, style, must include, must not include",
         ["dataset d { field t: text { length 5 } }", "dataset d { field t: text { foo } }"],
@@ -196,7 +197,7 @@ def describe_syntax_error(exc: UnexpectedInput, source: Source) -> Diagnostic:
     if label is not None:
         code, message, hint, _ = _KNOWN_MISTAKES[label]
     else:
-        code, hint = "P001", None
+        code, hint = codes.SYNTAX_ERROR, None
         if isinstance(exc, UnexpectedCharacters):
             char = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else ""
             message = f"unexpected character {char!r}"

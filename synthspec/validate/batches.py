@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import infer_format
 from synthspec.diagnostics import Diagnostic, SynthspecError
 
@@ -40,7 +41,7 @@ def stream_format(path: str | Path) -> str | None:
 
 
 def _error(path: str | Path, message: str, hint: str | None = None, line: int | None = None) -> SynthspecError:
-    return SynthspecError(Diagnostic(code="D001", message=message, file=str(path), line=line, hint=hint))
+    return SynthspecError(Diagnostic(code=codes.DATA_FILE_UNREADABLE, message=message, file=str(path), line=line, hint=hint))
 
 
 @dataclass(frozen=True)

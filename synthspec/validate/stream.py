@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec
@@ -306,7 +307,7 @@ def drive(
                 run.status = "crashed"
                 run.error = f"{error} (in {found.package} {found.version})"
                 if p.use.required:
-                    raise SynthspecError(_diag(p.use, "V003", f"required validator {name!r} crashed: {run.error}"))
+                    raise SynthspecError(_diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {name!r} crashed: {run.error}"))
             run.seconds = seconds.get(name, 0.0) + time.perf_counter() - start
             run.peak_rss = max(peaks.get(name, 0), driver_rss.peaks.get(name, 0)) or None
             if run.status == "ok" and run.errors:

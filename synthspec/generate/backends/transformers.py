@@ -20,6 +20,7 @@ from typing import Any
 
 from outlines.models.transformers import Transformers
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 from synthspec.generate import grammars
 from synthspec.generate.backends.base import Backend, GenRequest, GenResult, ModelIdentity
@@ -53,7 +54,7 @@ def resolve_model_dir(ref: str | None) -> tuple[Path, str | None]:
     if not path.is_dir() or not (path / "config.json").exists():
         raise SynthspecError(
             f"no local transformers model at {path}",
-            code="M002",
+            code=codes.MODEL_NOT_FOUND,
             hint="give a directory with config.json and weights (or a .gguf file); models are never downloaded",
         )
     return path, None
@@ -66,7 +67,7 @@ def choose_device(requested: str | None = None) -> tuple[str, Any]:
     device = requested or os.environ.get("SYNTHSPEC_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise SynthspecError(f"device {device} was asked for but torch sees no CUDA GPU", code="M004",
+            raise SynthspecError(f"device {device} was asked for but torch sees no CUDA GPU", code=codes.MODEL_LOAD_FAILED,
                                  hint="unset SYNTHSPEC_DEVICE to decode on the CPU")
         return device, torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     return device, torch.float32
@@ -90,7 +91,7 @@ class TransformersBackend(Backend):
             tokenizer, model = _load(directory, gguf)
         except (OSError, ValueError) as exc:
             raise SynthspecError(
-                f"transformers could not load the model at {directory}: {exc}", code="M004"
+                f"transformers could not load the model at {directory}: {exc}", code=codes.MODEL_LOAD_FAILED
             ) from None
         if self.device != "cpu":
             model = model.to(device=self.device, dtype=self.dtype)

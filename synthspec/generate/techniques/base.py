@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from synthspec import codes
 from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec
@@ -33,7 +34,7 @@ from synthspec.ir.params import TECHNIQUE_PARAMS, TechniqueParams, technique_par
 from synthspec.lower.plan import RecordPlan
 
 
-def technique_error(spec: Spec, message: str, hint: str | None = None, code: str = "T001") -> SynthspecError:
+def technique_error(spec: Spec, message: str, hint: str | None = None, code: str = codes.TECHNIQUE_PRECONDITION) -> SynthspecError:
     """A user-facing error pointing at the spec's `technique` line."""
     span = spec.technique.span
     return SynthspecError(Diagnostic(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 
+from synthspec import codes
 from synthspec.diagnostics import SynthspecError
 
 Target = Callable[[Sequence[str], Sequence[str], Sequence[str]], list[dict[str, float]]]
@@ -28,7 +29,7 @@ def tfidf_lr(texts: Sequence[str], train_texts: Sequence[str], train_labels: Seq
         from threadpoolctl import threadpool_limits
     except ImportError:
         raise SynthspecError("the tfidf_lr target needs scikit-learn", hint="pip install scikit-learn",
-                             code="T020") from None
+                             code=codes.TARGET_NEEDS_SKLEARN) from None
     labels = sorted(set(train_labels))
     if len(labels) == 1:
         return [{labels[0]: 1.0} for _ in texts]
@@ -54,11 +55,11 @@ def load_target(name: str) -> Target:
         try:
             module = importlib.import_module(module_name)
         except ImportError as exc:
-            raise SynthspecError(f"cannot import target module `{module_name}`: {exc}", code="T021",
+            raise SynthspecError(f"cannot import target module `{module_name}`: {exc}", code=codes.TARGET_IMPORT_FAILED,
                                  hint="is it installed, or on PYTHONPATH?") from None
         target = getattr(module, attr, None)
         if not callable(target):
-            raise SynthspecError(f"`{name}` is not a function", code="T021",
+            raise SynthspecError(f"`{name}` is not a function", code=codes.TARGET_IMPORT_FAILED,
                                  hint="a target is `module:function` taking (texts, train_texts, train_labels)")
         return target
     from importlib.metadata import entry_points
@@ -66,9 +67,9 @@ def load_target(name: str) -> Target:
     found = [ep for ep in entry_points(group=GROUP) if ep.name == name]
     if not found:
         known = sorted(set(BUILTIN) | {ep.name for ep in entry_points(group=GROUP)})
-        raise SynthspecError(f"unknown adversarial target `{name}`", code="T022",
+        raise SynthspecError(f"unknown adversarial target `{name}`", code=codes.TARGET_UNKNOWN,
                              hint=f"targets: {', '.join(known)}, or give `module:function`")
     try:
         return found[0].load()
     except Exception as exc:  # a broken plugin must not crash the build with a traceback
-        raise SynthspecError(f"target plugin `{name}` failed to load: {exc}", code="T023") from None
+        raise SynthspecError(f"target plugin `{name}` failed to load: {exc}", code=codes.TARGET_PLUGIN_FAILED) from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from synthspec import codes
 from synthspec.ir import model as ir
 from synthspec.lower.textshape import ending_problem, repeated_ngram
 from synthspec.validate.api import Finding, Params, Scope, Validator, ValidatorContext, record_id
@@ -100,7 +101,7 @@ class SchemaValidator(Validator):
         rid = record_id(record)
 
         def err(
-            field: str | None, message: str, value: Any = None, threshold: Any = None, code: str = "S000"
+            field: str | None, message: str, value: Any = None, threshold: Any = None, code: str = codes.SCHEMA_VIOLATION
         ) -> None:
             out.append(
                 self.finding(
@@ -130,12 +131,12 @@ class SchemaValidator(Validator):
                             record_index=index,
                             record_id=rid,
                             field=str(key),
-                            code="S009",
+                            code=codes.SCHEMA_UNDECLARED_KEY,
                         )
                     )
         for f in ctx.spec.fields:
             if f.name not in record or record[f.name] is None:
-                err(f.name, f"missing field {f.name!r}", code="S001")
+                err(f.name, f"missing field {f.name!r}", code=codes.SCHEMA_MISSING_FIELD)
                 continue
             self._check_field(f, record[f.name], err, warn)
         if ctx.params.check_includes:
@@ -151,7 +152,7 @@ class SchemaValidator(Validator):
                     f.name,
                     f"{f.name}={value!r} is not one of the {len(labels)} declared values",
                     value,
-                    code="S002",
+                    code=codes.SCHEMA_NOT_A_LABEL,
                 )
         elif isinstance(f, (ir.IntegerField, ir.DecimalField)):
             integer = isinstance(f, ir.IntegerField)
@@ -161,23 +162,23 @@ class SchemaValidator(Validator):
                     f.name,
                     f"{f.name}={value!r} is not {'a whole number' if integer else 'a number'}",
                     str(value),
-                    code="S003",
+                    code=codes.SCHEMA_WRONG_TYPE,
                 )
                 return
             lo, hi = f.range.min, f.range.max
             if not lo <= number <= hi:
-                err(f.name, f"{f.name}={number} is outside {lo}..{hi}", number, f"{lo}..{hi}", code="S004")
+                err(f.name, f"{f.name}={number} is outside {lo}..{hi}", number, f"{lo}..{hi}", code=codes.SCHEMA_OUT_OF_RANGE)
             if isinstance(f, ir.DecimalField) and _decimals(value) > f.places:
                 err(
                     f.name,
                     f"{f.name}={value} has more than {f.places} decimal places",
                     str(value),
                     f.places,
-                    code="S004",
+                    code=codes.SCHEMA_OUT_OF_RANGE,
                 )
         elif isinstance(f, ir.BooleanField):
             if _as_bool(value) is None:
-                err(f.name, f"{f.name}={value!r} is not true/false", str(value), code="S003")
+                err(f.name, f"{f.name}={value!r} is not true/false", str(value), code=codes.SCHEMA_WRONG_TYPE)
         elif isinstance(f, ir.PatternField):
             if not isinstance(value, str) or not self._patterns[f.name].fullmatch(value):
                 err(
@@ -185,11 +186,11 @@ class SchemaValidator(Validator):
                     f"{f.name}={value!r} does not fully match /{f.pattern}/",
                     str(value),
                     f.pattern,
-                    code="S005",
+                    code=codes.SCHEMA_PATTERN_MISMATCH,
                 )
         elif isinstance(f, ir.TextField):
             if not isinstance(value, str):
-                err(f.name, f"{f.name} is not a string", str(value), code="S003")
+                err(f.name, f"{f.name} is not a string", str(value), code=codes.SCHEMA_WRONG_TYPE)
                 return
             if f.words:
                 n = len(value.split())
@@ -199,7 +200,7 @@ class SchemaValidator(Validator):
                         f"{f.name} has {n} words, outside {f.words.min}..{f.words.max}",
                         n,
                         f"{f.words.min}..{f.words.max}",
-                        code="S006",
+                        code=codes.SCHEMA_LENGTH,
                     )
             # Degeneration, as warnings: people repeat themselves and trail off too, so on data that did
             # not come from synthspec these are worth seeing, not dropping (a build re-checks them as
@@ -207,10 +208,10 @@ class SchemaValidator(Validator):
             repeat = repeated_ngram(value, f.no_repeat)
             if repeat is not None:
                 warn(f.name, f"{f.name} repeats the words {' '.join(repeat)!r} (no repeat {f.no_repeat})",
-                     " ".join(repeat), f.no_repeat, code="S010")
+                     " ".join(repeat), f.no_repeat, code=codes.SCHEMA_REPEATED_NGRAM)
             ending = ending_problem(value)
             if ending is not None:
-                warn(f.name, f"{f.name} {ending}", value[-20:], None, code="S011")
+                warn(f.name, f"{f.name} {ending}", value[-20:], None, code=codes.SCHEMA_BAD_ENDING)
             if f.chars:
                 n = len(value)
                 if not f.chars.min <= n <= f.chars.max:
@@ -219,11 +220,11 @@ class SchemaValidator(Validator):
                         f"{f.name} has {n} characters, outside {f.chars.min}..{f.chars.max}",
                         n,
                         f"{f.chars.min}..{f.chars.max}",
-                        code="S006",
+                        code=codes.SCHEMA_LENGTH,
                     )
         elif isinstance(f, ir.DerivedField):
             if not isinstance(value, (str, int, float, bool)):
-                err(f.name, f"{f.name} is not a scalar", str(value), code="S003")
+                err(f.name, f"{f.name} is not a scalar", str(value), code=codes.SCHEMA_WRONG_TYPE)
 
     def _check_includes(self, record: dict[str, Any], ctx: ValidatorContext, err: Any) -> None:
         rules: list[tuple[str, tuple[ir.Include, ...], tuple[ir.Forbidden, ...]]] = []
@@ -242,18 +243,18 @@ class SchemaValidator(Validator):
                 needle = str(record.get(inc.value, "")) if inc.kind == "field" else inc.value
                 if needle and needle.casefold() not in lowered:
                     what = f"the value of {inc.value} ({needle!r})" if inc.kind == "field" else repr(needle)
-                    err(target, f"{target} must include {what}", code="S007")
+                    err(target, f"{target} must include {what}", code=codes.SCHEMA_MISSING_INCLUDE)
             for item in forbids:
                 if item.kind == "class" and item.name == "pii":
                     if self._pii is not None:
                         allowed = [str(record.get(i.value, "")) if i.kind == "field" else i.value for i in includes]
                         for found in exempt(self._pii.find(text), allowed)[:1]:
                             err(target, f"{target} contains personal data ({found.kind}): {found.text!r}",
-                                found.text, code="S008")
+                                found.text, code=codes.SCHEMA_FORBIDDEN)
                     continue
                 hit = self._matcher(item).search(text)
                 if hit is not None:
-                    err(target, f"{target} contains forbidden {item.name!r}: {hit!r}", hit, code="S008")
+                    err(target, f"{target} contains forbidden {item.name!r}: {hit!r}", hit, code=codes.SCHEMA_FORBIDDEN)
 
 
 def _asks_for_pii(spec: ir.Spec) -> bool:
