@@ -21,9 +21,15 @@ MAX_REPORTED = 50
 
 
 class Severity(str, Enum):
+    """How bad a spec diagnostic or a validator finding is — the one severity type of synthspec.
+
+    A spec ERROR stops `check`/`build`; a validator's ERROR finding triggers its
+    policy (drop, fail, flag).  WARNING and INFO are only reported.
+    """
+
     ERROR = "error"
     WARNING = "warning"
-    NOTE = "note"
+    INFO = "info"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from synthspec.datafiles import SeedExample
+from synthspec.diagnostics import Severity  # one Severity: spec diagnostics' and findings'
 from synthspec.generate.records import Rejection  # the engine's type: one Rejection for validators and builds
 from synthspec.ir.model import Policy, Spec  # one Policy: the IR's (a spec's `validate ... drop`)
 
@@ -34,14 +35,6 @@ class Scope(str, Enum):
 
     RECORD = "record"
     DATASET = "dataset"
-
-
-class Severity(str, Enum):
-    """ERROR findings trigger the validator's policy; WARNING and INFO are only reported."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class Params(BaseModel):
