@@ -27,3 +27,18 @@ def test_looking_up_one_validator_imports_only_that_one() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['synthspec.validate.builtins.dedup']"
+
+
+def test_checking_the_flagship_imports_no_numerics() -> None:
+    # `synthspec check` reads the parameters of dedup and distribution and looks the technique up; the
+    # numerics those use (numpy, scipy, the MinHash/ANN/embedding helpers) must wait until a check runs
+    probe = (
+        "import sys\n"
+        "from synthspec.cli import main\n"
+        "code = main(['check', 'specs/support_tickets.synth'])\n"
+        "heavy = ('numpy', 'scipy', 'torch', 'synthspec.validate.minhash', 'synthspec.embeddings')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"

@@ -25,9 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from synthspec.generate.techniques.base import (
     Technique,
@@ -37,11 +35,17 @@ from synthspec.generate.techniques.base import (
     technique_error,
 )
 from synthspec.generate.techniques.overlap import rouge_l
+from synthspec.lazy import lazy
 from synthspec.lower.plan import RecordPlan
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy loads when a paraphrase is scored, not when `synthspec check` looks the technique up
+    np = lazy("numpy")
 
 DEMOS = Path(__file__).with_name("paraphrase_demos.json")
 
-Embedder = Callable[[Sequence[str]], np.ndarray]
+Embedder = Callable[[Sequence[str]], "np.ndarray"]
 
 
 def _default_embedder(texts: Sequence[str]) -> np.ndarray:

@@ -12,13 +12,11 @@ The seeds' rate is always reported beside the synthetic one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import AliasChoices, Field
 
-from synthspec.embeddings import embed, embeddings_available
-from synthspec.validate import minhash
-from synthspec.validate.ann import earlier_neighbours
+from synthspec.lazy import lazy
 from synthspec.validate.api import (
     Params,
     RecordBatch,
@@ -29,6 +27,17 @@ from synthspec.validate.api import (
     record_id,
 )
 from synthspec.validate.text import normalize, seed_values, text_fields, text_of
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from synthspec import embeddings
+    from synthspec.validate import ann, minhash
+else:  # numpy and the signature helpers load when a check runs, not when `synthspec check` reads the parameters
+    np = lazy("numpy")
+    embeddings = lazy("synthspec.embeddings")
+    ann = lazy("synthspec.validate.ann")
+    minhash = lazy("synthspec.validate.minhash")
 
 
 class DedupParams(Params):
@@ -138,10 +147,10 @@ class DedupValidator(Validator):
                 seed_near = minhash.near_duplicates(minhash.signatures(seed_texts), p.near_threshold)
                 res.metrics["seeds_near_duplicate_rate"] = round(len(seed_near) / len(seed_texts), 4)
         if p.semantic:
-            if not embeddings_available():
+            if not embeddings.embeddings_available():
                 res.notes.append("semantic duplicates skipped: the embedding model package is not installed")
             elif texts:
-                sem = semantic_duplicates(embed(texts), p.semantic_threshold)
+                sem = semantic_duplicates(embeddings.embed(texts), p.semantic_threshold)
                 for i, (j, cos) in sorted(sem.items()):
                     if i not in reported:
                         add(
@@ -155,7 +164,7 @@ class DedupValidator(Validator):
                 rate = len(sem) / n
                 res.metrics["semantic_duplicate_rate"] = round(rate, 4)
                 if seed_texts:
-                    seed_rate = len(semantic_duplicates(embed(seed_texts), p.semantic_threshold)) / len(
+                    seed_rate = len(semantic_duplicates(embeddings.embed(seed_texts), p.semantic_threshold)) / len(
                         seed_texts
                     )
                     res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
@@ -181,7 +190,7 @@ class DedupValidator(Validator):
             batch.features.exact_keys(fields)
         if p.near:
             batch.features.minhash(fields)
-        if p.semantic and embeddings_available():
+        if p.semantic and embeddings.embeddings_available():
             batch.features.embeddings(fields)
         ids = {i: rid for i, r in batch.indexed() if (rid := record_id(r)) is not None}
         return {"n": len(batch), "ids": ids}
@@ -237,10 +246,10 @@ class DedupValidator(Validator):
                 res.metrics["seeds_near_duplicate_rate"] = round(len(seed_near) / len(seed_texts), 4)
         if p.semantic:
             vectors = ctx.shared.get("embedding", fields)
-            if not embeddings_available():
+            if not embeddings.embeddings_available():
                 res.notes.append("semantic duplicates skipped: the embedding model package is not installed")
             elif vectors is not None and total:
-                best, best_sim, how = earlier_neighbours(vectors)
+                best, best_sim, how = ann.earlier_neighbours(vectors)
                 hits = np.flatnonzero((best >= 0) & (best_sim >= p.semantic_threshold))
                 for i in hits.tolist():
                     if not reported[i]:
@@ -258,7 +267,7 @@ class DedupValidator(Validator):
 
     def _semantic_rate_vs_seeds(self, res: ValidatorResult, p: DedupParams, rate: float, seed_texts: list[str]) -> None:
         if seed_texts:
-            seed_rate = len(semantic_duplicates(embed(seed_texts), p.semantic_threshold)) / len(seed_texts)
+            seed_rate = len(semantic_duplicates(embeddings.embed(seed_texts), p.semantic_threshold)) / len(seed_texts)
             res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
             self.check_limit(
                 res, None, rate, seed_rate + p.semantic_excess,

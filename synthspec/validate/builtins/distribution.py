@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any, Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Literal
 
 from synthspec.ir import model as ir
+from synthspec.lazy import lazy
 from synthspec.validate.api import (
     Histogram,
     Params,
@@ -26,8 +25,15 @@ from synthspec.validate.api import (
     ValidatorContext,
     ValidatorResult,
 )
-from synthspec.validate.stats import counts_over, kl_divergence, ks_statistic, psi, shared_bins
 from synthspec.validate.text import seed_values, words
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from synthspec.validate import stats
+else:  # numpy and scipy load when the check runs, not when `synthspec check` reads the parameters
+    np = lazy("numpy")
+    stats = lazy("synthspec.validate.stats")
 
 
 class DistributionParams(Params):
@@ -125,7 +131,7 @@ class DistributionValidator(Validator):
         # flagged real data; with sqrt(n) bins they score 0.13 and 0.07 while 6 texts of ~95 words
         # against 12-word seeds still score 13.
         bins = max(3, min(p.bins, math.ceil(math.sqrt(max(1, len(s_len))))))
-        edges = shared_bins(s_len, r_len, bins)
+        edges = stats.shared_bins(s_len, r_len, bins)
         s_hist = np.histogram(s_len, edges)[0]
         labels = tuple(f"{edges[i]:.0f}-{edges[i + 1]:.0f}" for i in range(len(edges) - 1))
         series = {"synthetic": tuple(float(x) for x in s_hist)}
@@ -133,7 +139,7 @@ class DistributionValidator(Validator):
         if r_tok:
             r_hist = np.histogram(r_len, edges)[0]
             series = {"seeds": tuple(float(x) for x in r_hist), **series}
-            kl = kl_divergence(s_hist, r_hist)
+            kl = stats.kl_divergence(s_hist, r_hist)
             res.metrics[f"{name}.seeds_mean_words"] = round(float(np.mean(r_len)), 2)
             self.check_limit(res, f"{name}.length_kl", kl, p.max_length_kl,
                              f"{name}: word-length distribution differs from the seeds (KL {kl:.3f})",
@@ -152,9 +158,9 @@ class DistributionValidator(Validator):
         s_counts = [synth.get(level, 0) for level in levels]
         series = {"synthetic": tuple(float(x) for x in s_counts)}
         if r:
-            r_counts = counts_over(r, levels)
+            r_counts = stats.counts_over(r, levels)
             series = {"seeds": tuple(float(x) for x in r_counts), **series}
-            value = psi(s_counts, r_counts)
+            value = stats.psi(s_counts, r_counts)
             self.check_limit(res, f"{name}.psi", value, p.max_psi,
                              f"{name}: label shares differ from the seeds (PSI {value:.3f})",
                              field=name, code="psi")
@@ -172,12 +178,12 @@ class DistributionValidator(Validator):
     ) -> None:
         s = synth
         r = _numbers(ref)
-        edges = shared_bins(s, r, p.bins)
+        edges = stats.shared_bins(s, r, p.bins)
         labels = tuple(f"{edges[i]:.4g}" for i in range(len(edges) - 1))
         series = {"synthetic": tuple(float(x) for x in np.histogram(s, edges)[0])}
         if r and len(s):
             series = {"seeds": tuple(float(x) for x in np.histogram(r, edges)[0]), **series}
-            stat, pvalue = ks_statistic(s, r)
+            stat, pvalue = stats.ks_statistic(s, r)
             res.metrics[f"{name}.ks_p"] = round(pvalue, 6)
             self.check_limit(res, f"{name}.ks", stat, p.max_ks,
                              f"{name}: values differ from the seeds (KS {stat:.3f})", field=name, code="ks")

@@ -1,0 +1,41 @@
+"""A module imported on first use, for heavy dependencies of modules the front end loads.
+
+Why: `synthspec check` loads the validator classes a spec names to validate their
+parameters, and the built-in ones compute with numpy (and import the MinHash,
+ANN and embedding helpers).  Importing numpy costs ~100 ms, half of what a
+cold check may take, for parameters that never touch it.  `np = lazy("numpy")`
+binds a stand-in that imports the module the first time an attribute is read
+(`importlib.import_module` is thread-safe and cached, so later reads cost one
+dictionary lookup).  Type checkers see the real import under `TYPE_CHECKING`.
+
+This is a base module: it imports nothing from the pipeline.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+
+class LazyModule:
+    """Stands in for module `name` until an attribute is read, then forwards to it."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _load(self) -> ModuleType:
+        return importlib.import_module(self._name)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._load(), attr)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._name!r}>"
+
+
+def lazy(name: str) -> Any:
+    """A stand-in for `import name` that imports on first attribute access."""
+    return LazyModule(name)
