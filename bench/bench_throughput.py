@@ -89,7 +89,9 @@ def short_spec(work: Path) -> Path:
         writer.writerows({"text": r["text"], "category": r["category"]} for r in rows)
     labels = ", ".join(f'"{i}"' for i in bench_tstr.INTENTS)
     path = work / "short.synth"
-    path.write_text(bench_tstr.SPEC.format(count=64, seed=3, labels=labels, shots=8), encoding="utf-8")
+    # the short-query shape: `words 3..30` (bench_tstr's "before" text block), default 8 shots
+    path.write_text(bench_tstr.SPEC.format(count=64, seed=3, labels=labels, slice="slice.csv",
+                                           text=bench_tstr.BEFORE), encoding="utf-8")
     return path
 
 
