@@ -91,7 +91,7 @@ def short_spec(work: Path) -> Path:
     path = work / "short.synth"
     # the short-query shape: `words 3..30` (bench_tstr's "before" text block), default 8 shots
     path.write_text(bench_tstr.SPEC.format(count=64, seed=3, labels=labels, slice="slice.csv",
-                                           text=bench_tstr.BEFORE), encoding="utf-8")
+                                           text=bench_tstr.BEFORE, technique="plain"), encoding="utf-8")
     return path
 
 

@@ -19,7 +19,11 @@ Degeneration: the share of texts with a repeated word 4-gram, the share that sto
 Both variants run under this version's grammar (clean endings, no brackets), so "before" isolates the spec-level
 changes, not the grammar's.  Data: data/banking77 in this repository (CC BY 4.0, see its SOURCE.md).
 
-Run: python bench/bench_tstr.py [--per-intent 5 8 --synthetic-per-intent 3 --seeds 0 1]
+With `--share N` the two variants are instead `after` and `after share N` (`technique plain(share_shots = N)`:
+N consecutive records show the same shots, so the batched session evaluates their few-shot prefix once), and the
+per-build lines add records/min and prompt tokens per record: the trade of prompt reuse against context diversity.
+
+Run: python bench/bench_tstr.py [--per-intent 5 8 --synthetic-per-intent 3 --seeds 0 1] [--share 4]
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ dataset banking77_tstr {{
 {text}
     style "a short message typed into a banking app's support chat"
   }}
-  technique plain
+  technique {technique}
 }}
 """
 BEFORE = "    words 3..30\n    no repeat 0"
@@ -135,7 +139,7 @@ class Consistency:
         return out
 
 
-def build(spec_path: Path, out: Path, check: bool) -> tuple[list[dict], float, int]:
+def build(spec_path: Path, out: Path, check: bool) -> tuple[list[dict], float, int, int]:
     """Build a spec on the embedded model; with `check`, the consistency validator drops and regenerates."""
     import json
 
@@ -152,7 +156,7 @@ def build(spec_path: Path, out: Path, check: bool) -> tuple[list[dict], float, i
     seconds = time.monotonic() - started
     with out.open(encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
-    return records, seconds, result.rejected + result.dropped
+    return records, seconds, result.rejected + result.dropped, result.prompt_tokens
 
 
 def first_per_intent(train: Sequence[dict], intents: Sequence[str], n: int) -> list[dict]:
@@ -174,6 +178,8 @@ def main() -> None:
     parser.add_argument("--synthetic-per-intent", type=int, default=3,
                         help="records per intent per build (3: eight builds finish in ~15 min on an idle machine)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--share", type=int, default=0,
+                        help="compare `after` with `after share N` (plain's share_shots = N) instead of before/after")
     args = parser.parse_args()
 
     intents = INTENTS[: args.intents]
@@ -203,23 +209,27 @@ def main() -> None:
             writer = csv.DictWriter(handle, fieldnames=["text", "category"], lineterminator="\n")
             writer.writeheader()
             writer.writerows({"text": r["text"], "category": r["category"]} for r in real)
-        rows: dict[str, list[float]] = {"real": [score(real)] * len(args.seeds), "real + EDA": [],
-                                         "real + before": [], "real + after": [], "before alone": [],
-                                         "after alone": []}
+        variants = ([("after", AFTER, True, "plain"),
+                     (f"share{args.share}", AFTER, True, f"plain(share_shots = {args.share})")] if args.share else
+                    [("before", BEFORE, False, "plain"), ("after", AFTER, True, "plain")])
+        rows: dict[str, list[float]] = {"real": [score(real)] * len(args.seeds), "real + EDA": []}
+        rows.update({f"real + {v[0]}": [] for v in variants})
+        rows.update({f"{v[0]} alone": [] for v in variants})
         for seed in args.seeds:
             rows["real + EDA"].append(score(real + eda_rows(real, count, seed)))
-            for variant, text, check in (("before", BEFORE, False), ("after", AFTER, True)):
+            for variant, text, check, technique in variants:
                 spec_path = args.work / f"tstr_{n}_{variant}_{seed}.synth"
                 spec_path.write_text(SPEC.format(count=count, seed=seed, labels=labels, slice=slice_path.name,
-                                                 text=text), encoding="utf-8")
-                records, seconds, wasted = build(spec_path, args.work / f"syn_{n}_{variant}_{seed}.jsonl", check)
+                                                 text=text, technique=technique), encoding="utf-8")
+                records, seconds, wasted, prompt_tokens = build(spec_path, args.work / f"syn_{n}_{variant}_{seed}.jsonl", check)
                 syn = [{"text": r["text"], "category": r["intent"]} for r in records]
                 rows[f"real + {variant}"].append(score(real + syn))
                 rows[f"{variant} alone"].append(score(syn))
                 d = degeneration([r["text"] for r in syn])
                 degen[f"{n}/intent {variant} seed {seed}"] = d
                 print(f"  {n}/intent {variant} seed {seed}: {len(syn)} records in {seconds:.0f} s "
-                      f"({wasted} rejected or dropped); alone {rows[f'{variant} alone'][-1]:.3f}, "
+                      f"({60 * len(syn) / max(seconds, 1e-9):.1f}/min, {prompt_tokens / max(len(syn), 1):.0f} "
+                      f"prompt tokens a record; {wasted} rejected or dropped); alone {rows[f'{variant} alone'][-1]:.3f}, "
                       f"real + synthetic {rows[f'real + {variant}'][-1]:.3f}, real + EDA "
                       f"{rows['real + EDA'][-1]:.3f}; rep4 {d['rep4']:.1%}, cut {d['cut']:.1%}, "
                       f"no end {d['no_end']:.1%}, distinct-2 {d['distinct2']:.3f}, {d['words']:.1f} words",

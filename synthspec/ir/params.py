@@ -48,6 +48,10 @@ class TechniqueParams(BaseModel):
 
 class PlainParams(TechniqueParams):
     shots: Shots = 8
+    #: records per few-shot context: N consecutive records show the same shots, so a batched llama.cpp session
+    #: evaluates the shared prompt prefix once and copies its KV (fewer prompt tokens, fewer distinct contexts);
+    #: 1 gives each record shots of its own, half matching its labels (bench_throughput --share, bench_tstr --share)
+    share_shots: Annotated[int, Field(ge=1, le=64, strict=True)] = 1
 
 
 class SelfInstructParams(TechniqueParams):

@@ -93,7 +93,7 @@ def _plan(spec: Spec, seeds: list[SeedExample], index: int, sampled: dict[str, A
               if all(c.field in sampled for c in rule.conditions)
               and all(holds(c, sampled) for c in rule.conditions)]
     return RecordPlan(index=index, sub_seed=record_seed, sampled=sampled,
-                      seed_ids=choose_shots(spec, seeds, sampled, record_seed),
+                      seed_ids=choose_shots(spec, seeds, sampled, record_seed, index),
                       constraints=tuple(active),
                       words=record_word_bounds(spec, seeds, index, sampled, DEFAULT_MAX_WORDS, pools),
                       sentence_end=sentence_end)

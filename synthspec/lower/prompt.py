@@ -30,7 +30,7 @@ from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec, TextField
 from synthspec.ir.params import PlainParams
 from synthspec.lower.plan import RecordPlan
-from synthspec.lower.sampling import rng_for
+from synthspec.lower.sampling import rng_for, sub_seed
 
 # Seed examples per prompt when the spec does not say.  Measured (bench/bench_tstr.py, BANKING77, three
 # seeds): 8 shots train a classifier to 0.716 real-test accuracy where 4 reach 0.672, for ~35 % more time.
@@ -66,12 +66,31 @@ def usable_seeds(spec: Spec, seeds: Sequence[SeedExample]) -> list[SeedExample]:
     return [s for s in seeds if any(s.values.get(g) not in (None, "") for g in generated)]
 
 
-def choose_shots(spec: Spec, seeds: Sequence[SeedExample], sampled: dict[str, Any], record_seed: int) -> tuple[str, ...]:
-    """Ids of the k seeds this record's prompt shows: half matching its labels, the best match last."""
+def share_count(spec: Spec) -> int:
+    """Records per few-shot context (`plain`'s `share_shots`; 1 for the other techniques)."""
+    if spec.technique.name != "plain":
+        return 1
+    raw = spec.technique.params.get("share_shots", PlainParams.model_fields["share_shots"].default)
+    return max(1, int(raw)) if isinstance(raw, int) else 1
+
+
+def choose_shots(spec: Spec, seeds: Sequence[SeedExample], sampled: dict[str, Any], record_seed: int,
+                 index: int = 0) -> tuple[str, ...]:
+    """Ids of the k seeds this record's prompt shows: half matching its labels, the best match last.
+
+    With `share_shots N`, records [gN, (g+1)N) show the same k seeds, drawn from the
+    group's first record's seed and matching no record's labels (the shared prefix
+    cannot depend on them), so their prompts share the whole few-shot prefix.
+    """
     k = shot_count(spec)
     pool = usable_seeds(spec, seeds)
     if k == 0 or not pool:
         return ()
+    share = share_count(spec)
+    if share > 1:
+        order = list(pool)
+        rng_for("synthspec-shared-shots", sub_seed(spec.seed, index - index % share)).shuffle(order)
+        return tuple(s.id for s in order[: min(k, len(pool))])
     rng = rng_for("synthspec-shots", record_seed)
     order = list(pool)
     rng.shuffle(order)
