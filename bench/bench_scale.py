@@ -1,6 +1,6 @@
 """Records per minute: the single-process build vs llama.cpp server fleets (1, 2, 4 processes) vs Ray (1, 2 workers).
 
-    python bench/bench_scale.py [--count 8] [--spec tests/generate/fixtures/mini.synth] [--skip-ray]
+    python bench/bench_scale.py [--count 8] [--spec tests/generate/fixtures/mini.synth] [--skip-ray] [--skip-servers]
 
 Every configuration builds the same spec at the same seed and batch size in one run, side by side:
 - `single`: llama.cpp in this process, one thread;
@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--spec", default=str(REPO / "tests/generate/fixtures/mini.synth"))
     parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--skip-servers", action="store_true")
     args = parser.parse_args()
     spec = compile_spec(args.spec).spec.model_copy(update={"count": args.count})
     tmp = Path(tempfile.mkdtemp(prefix="bench_scale_"))
@@ -78,7 +79,7 @@ def main() -> None:
 
     from synthspec.generate.backends.server import ServerBackend
 
-    for n, exact in ((1, True), (2, True), (4, True), (2, False)):
+    for n, exact in () if args.skip_servers else ((1, True), (2, True), (4, True), (2, False)):
         procs = []
 
         def fleet(n: int = n, exact: bool = exact, procs: list = procs):

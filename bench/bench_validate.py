@@ -23,6 +23,10 @@ faiss-cpu) on N vectors: recall of the exact search's duplicates and search time
     python bench/bench_validate.py --sizes --semantic 0 --compare 100000 1000000
     python bench/bench_validate.py --sizes --semantic 0 --compare 1000000 --long --modes stream1 stream2
     python bench/bench_validate.py --sizes --semantic 0 --ann 100000
+    python bench/bench_validate.py --sizes --semantic 0 --compare 1000000 --modes stream2 --pii-detector regex
+
+`--pii-detector regex` runs forbidden's PII check with the structural patterns only: Presidio's spaCy NER (the
+default where installed) reads ~10^2 texts a second per core, so at 10^6-10^7 records it alone is hours.
 """
 
 from __future__ import annotations
@@ -82,7 +86,8 @@ def make_long_records(n: int, seed: int = 0) -> list[dict]:
     return out
 
 
-def bench_spec() -> Spec:
+def bench_spec(pii_detector: str = "auto") -> Spec:
+    """The benchmark suite; `pii_detector` is forbidden's `detector` (auto: Presidio + spaCy NER when installed)."""
     return Spec(
         name="bench",
         source_file=str(ROOT / "bench" / "bench.synth"),
@@ -95,7 +100,8 @@ def bench_spec() -> Spec:
         ),
         fields=(CategoryField(name="category", values=(), from_seeds=True), TextField(name="text")),
         validators=tuple(
-            ValidatorUse(name=n, params={"semantic": False} if n == "dedup" else {})
+            ValidatorUse(name=n, params={"semantic": False} if n == "dedup" else
+                         {"detector": pii_detector} if n == "forbidden" and pii_detector != "auto" else {})
             for n in (
                 "schema",
                 "forbidden",
@@ -202,13 +208,13 @@ def main() -> None:
         )
 
 
-def _child(mode: str, path: str, queue) -> None:
+def _child(mode: str, path: str, queue, pii_detector: str = "auto") -> None:
     """One measured run in a fresh process: wall seconds, peak RSS of the process tree, the findings."""
     import resource
 
     from synthspec.validate.stream import validate_file
 
-    spec = bench_spec()
+    spec = bench_spec(pii_detector)
     start = time.perf_counter()
     if mode == "memory":
         records = read_table(path)
@@ -226,7 +232,7 @@ def _child(mode: str, path: str, queue) -> None:
     queue.put((seconds, peak, peak_children, findings, per, {r.name: round(r.seconds, 1) for r in report.runs}))
 
 
-def compare(sizes: list[int], long: bool, modes: list[str]) -> None:
+def compare(sizes: list[int], long: bool, modes: list[str], pii_detector: str = "auto") -> None:
     import hashlib
     import json
     import multiprocessing
@@ -246,7 +252,7 @@ def compare(sizes: list[int], long: bool, modes: list[str]) -> None:
             reference = None
             for mode in modes:
                 queue = ctx.Queue()
-                proc = ctx.Process(target=_child, args=(mode, str(path), queue))
+                proc = ctx.Process(target=_child, args=(mode, str(path), queue, pii_detector))
                 proc.start()
                 seconds, peak, peak_children, findings, per, secs = queue.get()
                 proc.join()
@@ -331,12 +337,14 @@ if __name__ == "__main__":
     extra.add_argument("--long", action="store_true")
     extra.add_argument("--modes", nargs="+", default=["memory", "stream1", "stream2", "ray2"])
     extra.add_argument("--ann", type=int, default=0)
+    extra.add_argument("--pii-detector", default="auto", choices=["auto", "presidio", "regex"],
+                       help="forbidden's PII detector in --compare (regex: the structural patterns only, no NER)")
     known, rest = extra.parse_known_args()
     import sys
 
     sys.argv = [sys.argv[0], *rest]
     main()
     if known.compare:
-        compare(known.compare, known.long, known.modes)
+        compare(known.compare, known.long, known.modes, known.pii_detector)
     if known.ann:
         ann(known.ann)

@@ -16,6 +16,13 @@ def test_lazy_table_equals_the_eager_one() -> None:
     assert dict(lazy) == eager and len(lazy) == len(eager)
 
 
+def _run(probe: str) -> str:
+    """Run `probe` in a fresh interpreter (nothing imported yet) and return its last line of output."""
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()[-1]
+
+
 def test_looking_up_one_validator_imports_only_that_one() -> None:
     probe = (
         "import sys\n"
@@ -24,9 +31,7 @@ def test_looking_up_one_validator_imports_only_that_one() -> None:
         "assert 'near_threshold' in table['dedup'].model_fields\n"
         "print(sorted(m for m in sys.modules if m.startswith('synthspec.validate.builtins.')))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "['synthspec.validate.builtins.dedup']"
+    assert _run(probe) == "['synthspec.validate.builtins.dedup']"
 
 
 def test_checking_the_flagship_imports_no_numerics() -> None:
@@ -39,6 +44,4 @@ def test_checking_the_flagship_imports_no_numerics() -> None:
         "heavy = ('numpy', 'scipy', 'torch', 'synthspec.validate.minhash', 'synthspec.embeddings')\n"
         "print(code, sorted(m for m in heavy if m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip().splitlines()[-1] == "0 []"
+    assert _run(probe) == "0 []"
