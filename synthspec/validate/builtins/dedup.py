@@ -163,21 +163,7 @@ class DedupValidator(Validator):
                         )
                 rate = len(sem) / n
                 res.metrics["semantic_duplicate_rate"] = round(rate, 4)
-                if seed_texts:
-                    seed_rate = len(semantic_duplicates(embeddings.embed(seed_texts), p.semantic_threshold)) / len(
-                        seed_texts
-                    )
-                    res.metrics["seeds_semantic_duplicate_rate"] = round(seed_rate, 4)
-                    self.check_limit(
-                        res, None, rate, seed_rate + p.semantic_excess,
-                        f"{rate:.1%} of records are semantic duplicates (cosine >= {p.semantic_threshold}); "
-                        f"the seeds' own rate is {seed_rate:.1%}",
-                        code="semantic_rate",
-                    )
-                else:
-                    res.notes.append(
-                        "no seeds: the semantic duplicate rate has nothing to be calibrated against"
-                    )
+                self._semantic_rate_vs_seeds(res, p, rate, seed_texts)
         res.metrics["records"] = len(texts)
         return res
 
