@@ -110,12 +110,48 @@ def deferred_interrupt() -> Iterator[None]:
         yield
         return
     caught: list[object] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+        _INTERRUPT.set()
+
+    previous = signal.signal(signal.SIGINT, hold)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
     if caught:
+        raise KeyboardInterrupt
+
+
+#: set by every Ctrl-C during a build, cleared when the build starts: the scheduler checks it between
+#: polls, so a KeyboardInterrupt swallowed inside a native extension (a decode or mask call that checks
+#: signals and reports its own error) still stops the build at the next safe point
+_INTERRUPT = threading.Event()
+
+
+@contextlib.contextmanager
+def interrupt_latch() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt as usual and also sets `_INTERRUPT` (main thread only)."""
+    _INTERRUPT.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def latch(signum: int, frame: object) -> None:
+        _INTERRUPT.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, latch)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came during this build (even if something swallowed it)."""
+    if _INTERRUPT.is_set():
         raise KeyboardInterrupt
 
 
@@ -305,7 +341,7 @@ class Engine:
         interrupted = False
         show = wants_progress(self.options.progress)
         try:
-            with BuildProgress(show, total=len(plans), done=kept, threads=self.threads) as progress:
+            with interrupt_latch(), BuildProgress(show, total=len(plans), done=kept, threads=self.threads) as progress:
                 self._progress = progress
                 try:
                     self._schedule(session, [p for p in plans if p.index not in self.state.live])
@@ -353,7 +389,7 @@ class Engine:
         lanes = 1 if getattr(self.technique, "cross_record", False) else int(getattr(session, "lanes", 1))
         Scheduler(session, self.logic, self.batch_size, self.windowed, self.options.max_record_attempts,
                   self.options.max_regenerations, self.state.generation, self._commit, self._give_up,
-                  lanes=lanes).run(plans)
+                  lanes=lanes, check_interrupt=raise_if_interrupted).run(plans)
 
     def _give_up(self, task: Task) -> None:
         prompt, completion, rejected = task.take_tokens()

@@ -67,7 +67,8 @@ class Scheduler:
 
     def __init__(self, session: DecodeSession, logic: RecordLogic, slots: int, windowed: bool,
                  rounds: int, regenerations: int, generation_of: Callable[[int], int], commit: Commit,
-                 on_give_up: Callable[[Task], None], lanes: int = 1) -> None:
+                 on_give_up: Callable[[Task], None], lanes: int = 1,
+                 check_interrupt: Callable[[], None] = lambda: None) -> None:
         self.session = session
         self.logic = logic
         self.slots = max(1, slots)
@@ -78,6 +79,7 @@ class Scheduler:
         self.generation_of = generation_of
         self.commit = commit
         self.on_give_up = on_give_up
+        self.check_interrupt = check_interrupt  # raises KeyboardInterrupt after a Ctrl-C, even a swallowed one
         self._requests: dict[Hashable, tuple[Task, str, GenRequest]] = {}
         self._serial = 0
 
@@ -103,6 +105,7 @@ class Scheduler:
                     window.tasks.append(task)
                     self._advance(task, window)
                 window.tasks = window.active()
+                self.check_interrupt()
                 if self._requests:
                     self._take(self.session.poll(), window)
                     window.tasks = window.active()
@@ -131,6 +134,7 @@ class Scheduler:
                     continue
                 if not self._requests:
                     raise RuntimeError("records in flight with no request")  # pragma: no cover - a bug
+                self.check_interrupt()
                 try:
                     lane, results = self.session.poll_lane() if self.lanes > 1 else (0, self.session.poll())
                 except LaneLost as lost:

@@ -134,6 +134,32 @@ def test_interrupt_keeps_finished_batches_and_resumes(tmp_path, mini_spec, tiny_
     assert (resumed.kept, resumed.written) == (2, 6)
 
 
+def test_a_ctrl_c_swallowed_by_native_code_still_stops_the_build(tmp_path, mini_spec, tiny_backend):
+    # a native extension that checks signals can turn Ctrl-C into its own error and drop the
+    # KeyboardInterrupt; the build's SIGINT latch still stops it at the scheduler's next safe point
+    import os
+    import signal
+
+    calls = {"n": 0}
+
+    def swallow_a_ctrl_c_in_second_batch(values: dict) -> list[Rejection]:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)  # the latch handler raises KeyboardInterrupt here...
+            except KeyboardInterrupt:
+                pass  # ...which "native code" swallows
+        return []
+
+    out = tmp_path / "mini.jsonl"
+    stopped = run_build(mini_spec, tiny_backend, BuildOptions(out=out, batch_size=2, progress="off"),
+                        record_check=swallow_a_ctrl_c_in_second_batch)
+    assert stopped.interrupted and 2 <= stopped.written < 6
+    assert json.loads(stopped.paths.manifest.read_text())["status"] == "interrupted"
+    resumed = run_build(mini_spec, tiny_backend, BuildOptions(out=out, batch_size=2, progress="off"))
+    assert resumed.written == 6 and not resumed.interrupted
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_flat_formats_hold_the_same_records(tmp_path, mini_spec, tiny_backend, fmt):
     reference = tmp_path / "ref.jsonl"

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.e2e
 SENTENCE = 'start: "The " WORD " is " ("red"|"blue") ".\\n"\nWORD: /[a-z]{2,10}/\n'
 CODE = 'start: " " /[A-Z]{3}-[0-9]{4}/ "\\n"\n'
 TEXT = 'start: " " WORD (" " WORD){2,19} "\\n"\nWORD: /[A-Za-z]{1,12}[.,!?]?/\n'
+BUSY = 'start: /[a-z ]{200}/\n'
 PROMPT = "Customer messages.\n\nCode: QXR-3812\nText: My card was charged twice.\n\nCode:"
 
 
@@ -76,7 +77,8 @@ def test_a_prompt_extending_a_finished_one_reuses_its_kv_cache(gemma):
     session = gemma.open_session(2)
     try:
         session.submit("code", GenRequest(PROMPT, CODE, 20, 3))
-        session.submit("busy", GenRequest("Colours of things:\n", TEXT, 60, 9))  # keeps the session working
+        # keeps the session working: 200 letters cannot be written in the code's few tokens
+        session.submit("busy", GenRequest("Colours of things:\n", BUSY, 120, 9))
         [(key, code)] = session.poll()
         assert key == "code"
         session.submit("text", GenRequest(PROMPT + code.text + "Text:", TEXT, 40, 4))
