@@ -75,7 +75,7 @@ def share_count(spec: Spec) -> int:
 
 
 def choose_shots(spec: Spec, seeds: Sequence[SeedExample], sampled: dict[str, Any], record_seed: int,
-                 index: int = 0) -> tuple[str, ...]:
+                 index: int) -> tuple[str, ...]:
     """Ids of the k seeds this record's prompt shows: half matching its labels, the best match last.
 
     With `share_shots N`, records [gN, (g+1)N) show the same k seeds, drawn from the

@@ -39,6 +39,10 @@ from synthspec.generate.backends.base import (
     decode_all,
 )
 
+#: a lane that loses its actor this many times in a row without one step coming back (a window that
+#: crashes every actor it runs on, or a cluster that keeps killing them): the build stops and says so
+MAX_LOSSES_IN_A_ROW = 5
+
 
 def _ray() -> Any:
     try:
@@ -243,6 +247,7 @@ class RaySession(DecodeSession):
         self._host: list[_Actor] = []
         self._outbox: list[list[tuple[Hashable, GenRequest]]] = [[] for _ in range(self.lanes)]
         self._count = [0] * self.lanes  # submitted to the lane and not yet returned
+        self._losses = [0] * self.lanes  # actor losses since the lane's last step came back
         self._steps: dict[Any, int] = {}  # a step in progress -> its lane
         for lane, actor in enumerate(live):
             self._host.append(actor)
@@ -298,6 +303,11 @@ class RaySession(DecodeSession):
         except (ray.exceptions.RayActorError, ray.exceptions.WorkerCrashedError,
                 ray.exceptions.NodeDiedError, ray.exceptions.ObjectLostError) as exc:
             self.backend.died(actor)
+            self._losses[lane] += 1
+            if self._losses[lane] >= MAX_LOSSES_IN_A_ROW:
+                raise SynthspecError(f"a window of records lost its Ray actor {self._losses[lane]} times in a row",
+                                     code=codes.RAY_FAILED, hint="check the cluster (`ray status`) and the actors' "
+                                     "logs, then re-run: finished records are kept") from None
             self.backend.redone += 1
             self._count[lane] = 0
             self._outbox[lane] = []
@@ -309,6 +319,7 @@ class RaySession(DecodeSession):
                 raise cause from None
             raise SynthspecError(f"a Ray actor failed: {_cause(exc)}", code=codes.RAY_FAILED) from None
         self._count[lane] -= len(results)
+        self._losses[lane] = 0
         actor.in_flight -= len(results)
         return lane, results
 
