@@ -24,6 +24,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from synthspec.deferred_re import deferred
+
 KINDS: dict[str, str] = {
     "email": "e-mail address",
     "phone": "phone number",
@@ -42,21 +44,21 @@ MODEL_KINDS: tuple[str, ...] = ("person", "location")
 DIGIT_RUN_SEPARATORS = " .()+-"
 DIGIT_RUN_MIN = 7
 EMAIL_LOCAL_CHARS = "A-Za-z0-9._%+-"
-DIGIT_RUN = re.compile(
+DIGIT_RUN = deferred(
     r"(?<![0-9])[0-9](?:[" + re.escape(DIGIT_RUN_SEPARATORS) + r"]?[0-9]){" + str(DIGIT_RUN_MIN - 1) + r",}"
 )
 
 # ---------------------------------------------------------------- structural patterns
-EMAIL = re.compile(
+EMAIL = deferred(
     rf"(?<![\w.+-])[{EMAIL_LOCAL_CHARS}]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}(?!\w)"
 )
-PHONE = re.compile(
+PHONE = deferred(
     r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){1,4}"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?(?![\w])"
 )
-PHONE_EXTENSION = re.compile(r"\s?(?:x|ext\.?)\s?\d{1,5}$")
-CARD = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
-IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}(?![A-Za-z0-9])")
+PHONE_EXTENSION = deferred(r"\s?(?:x|ext\.?)\s?\d{1,5}$")
+CARD = deferred(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+IBAN = deferred(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4}){3,8}(?![A-Za-z0-9])")
 # English street types: the common ones of USPS Publication 28 (street suffixes) and of British usage.
 STREET_SUFFIX = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|way|"
@@ -67,7 +69,7 @@ STREET_SUFFIX = (
     r"plaza|prairie|ranch|ridge|rise|row|shoals?|shores?|springs?|spur|stravenue|stream|summit|throughway|"
     r"trace|track|trafficway|trail|trl|tunnel|turnpike|valley|villages?|ville|vista|walk|wharf|wells?|yard"
 )
-ADDRESS = re.compile(
+ADDRESS = deferred(
     rf"(?<!\w)\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\.?\s+){{1,3}}(?:{STREET_SUFFIX})\.?(?!\w)", re.IGNORECASE
 )
 # Continental forms: the street type first ("12, rue de la Paix", "Via Roma 12", "Calle Mayor 5"), or as the
@@ -76,14 +78,14 @@ _STREET_WORD = (r"rue|avenue|boulevard|chemin|all[ée]e|impasse|quai|via|viale|p
                 r"largo|borgo|contrada|rotonda|stretto|incrocio|calle|avenida|plaza|paseo|camino|carrer|ronda|"
                 r"traves[ií]a|rambla|callej[oó]n|glorieta|urbanizaci[oó]n|cuesta|acceso|rua|travessa")
 _STREET_END = r"stra(?:ß|ss)e|str\.|weg|gasse|platz|allee|ring|damm|straat|laan|gracht|plein|kade|singel|dijk|steeg"
-CONTINENTAL_ADDRESS = re.compile(
+CONTINENTAL_ADDRESS = deferred(
     rf"(?<!\w)(?:\d{{1,4}}[a-z]?,?\s+)?(?i:{_STREET_WORD})\s+(?:[\w'.\u00c0-\u017f-]+\s+){{0,4}}?"
     rf"[A-Z\u00c0-\u00de][\w'.\u00c0-\u017f-]*,?\s+\d{{1,4}}(?:[/-]\d{{1,4}})?[a-zA-Z]?(?!\w)"
     rf"|(?<!\w)[A-Z\u00c0-\u00de][\w\u00c0-\u017f-]*(?:{_STREET_END})\s+\d{{1,4}}(?:[/-]\d{{1,4}})?[a-z]?(?!\w)"
 )
 # A postcode next to a place name: "SW1A 1AA" (UK), ", TX 43780" (US state + ZIP), ", 75001 Paris",
 # "1234 AB Amsterdam" (NL).
-POSTCODE = re.compile(
+POSTCODE = deferred(
     r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)"
     r"|,\s*[A-Z]{2,3},?\s+\d{4,5}(?:-\d{4})?(?!\w)"
     r"|,\s*\d{4,5}\s+[A-Z\u00c0-\u00de][a-z\u00e0-\u017f]+"
@@ -212,7 +214,7 @@ def find_pii_regex(text: str, kinds: Iterable[str] | None = None) -> list[PiiHit
     return hits
 
 
-EMAIL_ANYWHERE = re.compile(rf"[{EMAIL_LOCAL_CHARS}]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}")
+EMAIL_ANYWHERE = deferred(rf"[{EMAIL_LOCAL_CHARS}]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}")
 
 
 def find_blocked(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from synthspec import __version__
+from synthspec.cli.gcpause import collector_paused, program_mode
 from synthspec.diagnostics import SynthspecError
 
 COMMAND_MODULES = (
@@ -43,8 +44,11 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
-    args = parser.parse_args(argv)
+    if argv is None:  # the program itself (console script, `python -m synthspec`), not a call from Python code
+        program_mode()
+    with collector_paused():  # importing the command modules makes no cyclic garbage (see cli/gcpause.py)
+        parser = make_parser()
+        args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from synthspec.cli.common import add_spec_argument, compile_for_cli
+from synthspec.cli.gcpause import collector_paused
 from synthspec.diagnostics import Severity, SynthspecError
 
 
@@ -20,6 +21,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    with collector_paused():  # a check makes no cyclic garbage worth collecting (see cli/gcpause.py)
+        return _run(args)
+
+
+def _run(args) -> int:
     from synthspec.lower import grammar_notes
 
     try:

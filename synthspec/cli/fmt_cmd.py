@@ -14,11 +14,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
-from synthspec.parse import Source, parse_source, read_source
-from synthspec.parse.printer import format_spec, without_positions
+
+if TYPE_CHECKING:
+    from synthspec.parse import Source
 
 
 def register(subparsers) -> None:
@@ -35,6 +37,10 @@ def register(subparsers) -> None:
 
 def format_source(source: Source) -> str:
     """The canonical text of a spec, verified to parse back to the same AST."""
+    # imported here: every command registers at start-up, and `check` has no use for the printer
+    from synthspec.parse import Source, parse_source
+    from synthspec.parse.printer import format_spec, without_positions
+
     parse_source(source)  # first without comments: only this parser labels known syntax mistakes (P010-P016)
     spec_file = parse_source(source, keep_comments=True)
     text = format_spec(spec_file)
@@ -66,6 +72,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def run(args) -> int:
+    from synthspec.parse import read_source
+
     errors: list[Diagnostic] = []
     sources: dict[str, str] = {}
     changed: list[str] = []

@@ -307,7 +307,16 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
     full = (1 << len(includes)) - 1
     start_state = (0, 0)
 
+    table: dict[tuple[int, int], list[tuple[str, int, tuple[int, int]]]] = {}
+
     def moves(state: tuple[int, int]) -> list[tuple[str, int, tuple[int, int]]]:
+        """The moves out of `state`, worked out once per state (the passes below ask ~10,000 times)."""
+        found = table.get(state)
+        if found is None:
+            found = table[state] = _moves(state)
+        return found
+
+    def _moves(state: tuple[int, int]) -> list[tuple[str, int, tuple[int, int]]]:
         flags, digit = state
         out: list[tuple[str, int, tuple[int, int]]] = []
         if pii:

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Protocol
 
+from synthspec.deferred_re import deferred
 from synthspec.pii import (
     DEFAULT_KINDS,
     KINDS,
@@ -69,7 +70,7 @@ NOT_PEOPLE = frozenset({
 })
 NOT_NAME_LABELS = frozenset({"NORP", "LANGUAGE", "DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT",
                              "QUANTITY"})
-_LETTER = re.compile(r"[A-Za-z]")
+_LETTER = deferred(r"[A-Za-z]")
 # A name right after a self-introduction or a sign-off ("my name is Hailey Day", "Regards, Sig. Ivo Bonomo",
 # "- Hugh Cross" at the end): the small model misses many names there (especially non-English ones, or with
 # no full stop after them).  The candidate still has to be a proper noun to spaCy's tagger.
@@ -79,13 +80,13 @@ _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sig|Sra|Sr|Herr|Frau|Mme|Mlle|M)\.?"
 _NAME = rf"(?:{_TITLE}\s+)?{_NAME_TOKEN}(?:\s+(?:{_PARTICLE}\s+)?{_NAME_TOKEN}){{0,3}}"
 _CUE = (r"(?i:my name is|my name's|name is|this is|i am|i'm|im|regards,?|kind regards,?|thanks,?|thank you,?|"
         r"cheers,?|sincerely,?|best,|account holder:?|card holder:?|cardholder:?|name:|signed,?|from:)")
-INTRODUCED_NAME = re.compile(rf"(?<![\w-]){_CUE}\s+({_NAME})|\s[-\u2013\u2014]\s*({_NAME})\s*$")
+INTRODUCED_NAME = deferred(rf"(?<![\w-]){_CUE}\s+({_NAME})|\s[-\u2013\u2014]\s*({_NAME})\s*$")
 # A payee or payer: "sent the money to Rhys Mason", "the payment was for Twan Wildschut".  A weaker cue
 # (places and companies follow it too), so the name must be two or more words, none of them a place to
 # spaCy, and not ordinary words capitalised.
 _PAYMENT = (r"(?i:sent|send|sending|transfer|transferred|transferring|paid|pay|paying|payment|money|refund|"
             r"owe|owed|lent|borrowed)")
-PAYEE_NAME = re.compile(rf"(?<![\w-]){_PAYMENT}(?:\s+[a-z]+){{0,3}}\s+(?i:to|for|from)\s+({_NAME})")
+PAYEE_NAME = deferred(rf"(?<![\w-]){_PAYMENT}(?:\s+[a-z]+){{0,3}}\s+(?i:to|for|from)\s+({_NAME})")
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "NORP"})
 
 
