@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from synthspec import codes
 from synthspec.diagnostics import Diagnostic, SynthspecError
@@ -294,6 +295,17 @@ def text_grammar(f: TextField, resolved: Resolved, sentence_end: bool = False) -
 def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[str]:
     """Rules `r<k>_<flags>_<digit>`: the rest of the text after k words, in automaton state (flags, digit).
 
+    They depend on the includes' terminal names, lengths and last characters only, not on their text, so
+    configurations that include different values of the same shape share one unrolling (`check` lowers a text
+    field once per configuration of its rules: the flagship asks for the same two unrollings twice, ~5 ms each).
+    """
+    return list(_unrolled_rules(low, high, tuple((inc.terminal, inc.words, inc.ends_digit) for inc in includes), pii))
+
+
+@lru_cache(maxsize=64)
+def _unrolled_rules(low: int, high: int, includes: tuple[tuple[str, int, bool], ...], pii: bool) -> tuple[str, ...]:
+    """`_unrolled` for includes given as (terminal, words, ends_digit).
+
     Right-recursive on purpose: a left-recursive unrolling predicts every
     (k, state) rule at the first word, which overflows llguidance's 2000-item
     row limit at 150 words × 8 states; right recursion predicts one level at
@@ -325,9 +337,9 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
                 out.append(("DIGITS", 1, (flags, 1)))
         else:
             out.append(("WORD", 1, (flags, 0)))
-        for i, inc in enumerate(includes):
+        for i, (terminal, words, ends_digit) in enumerate(includes):
             if not flags & (1 << i):
-                out.append((inc.terminal, inc.words, (flags | (1 << i), int(pii and inc.ends_digit))))
+                out.append((terminal, words, (flags | (1 << i), int(pii and ends_digit))))
         return out
 
     # forward: which (k, state) can be reached from the empty text
@@ -352,6 +364,14 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
     def can_stop(k: int, state: tuple[int, int]) -> bool:
         return low <= k and state[0] == full
 
+    goes_on: dict[tuple[int, tuple[int, int]], bool] = {}  # per target: can a word follow it (many reach one)
+
+    def continues(target: tuple[int, tuple[int, int]]) -> bool:
+        found = goes_on.get(target)
+        if found is None:
+            found = goes_on[target] = any((target[0] + w, n) in alive for _, w, n in moves(target[1]))
+        return found
+
     lines = [f"body: {name(0, start_state)}"]
     for k, state in sorted(alive):
         alts = []
@@ -361,7 +381,7 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
                 continue
             if can_stop(*target):
                 alts.append(terminal + END_SUFFIX)
-            if any((target[0] + w, n) in alive for _, w, n in moves(nxt)):
+            if continues(target):
                 alts.append(f'{terminal} " " {name(*target)}')
         if alts:
             lines.append(f"{name(k, state)}: " + " | ".join(alts))
@@ -369,7 +389,7 @@ def _unrolled(low: int, high: int, includes: list[_Include], pii: bool) -> list[
         raise SynthspecError(Diagnostic(
             code=codes.MUST_INCLUDE_UNFITTABLE, message=f"no text of {low}..{high} words can hold every `must include` item",
             hint="raise the word limit or include fewer things"))
-    return lines
+    return tuple(lines)
 
 
 # ------------------------------------------------------------------ minimal edits of a given text

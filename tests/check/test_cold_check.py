@@ -42,10 +42,10 @@ def _check_as_program(after: str) -> str:
     )
 
 
-def test_check_with_cached_grammars_imports_neither_llguidance_nor_the_printer(tmp_path: Path) -> None:
+def test_check_with_cached_grammars_imports_no_llguidance_printer_or_validator_runner(tmp_path: Path) -> None:
     # the first check fills the grammar cache (and needs llguidance); the second finds every grammar there
-    probe = _check_as_program("print(code, sorted(m for m in ('llguidance', 'synthspec.parse.printer') "
-                              "if m in sys.modules))")
+    probe = _check_as_program("print(code, sorted(m for m in ('llguidance', 'synthspec.parse.printer', "
+                              "'synthspec.validate.runner', 'synthspec.validate.results') if m in sys.modules))")
     _run(probe, tmp_path)
     assert _run(probe, tmp_path) == "0 []"
 
@@ -95,3 +95,14 @@ def test_entry_point_files_agree_with_entrypoints_for_the_validator_group() -> N
 
     everything = described(entrypoints.iter_files_distros(repeated_distro="keep"))
     assert everything and described(iter_group_files(GROUP)) == everything
+
+
+def test_the_same_include_shapes_share_one_unrolling() -> None:
+    from synthspec.lower.grammar import _Include, _unrolled
+
+    one = [_Include("INC0", "/a b/", 2, False)]
+    other = [_Include("INC0", "/c d/", 2, False)]  # another text of the same shape
+    assert _unrolled(1, 30, one, True) == _unrolled(1, 30, other, True)
+    first = _unrolled(1, 30, one, True)
+    first.append("changed by the caller")
+    assert "changed by the caller" not in _unrolled(1, 30, one, True)  # each caller gets its own list
