@@ -227,9 +227,22 @@ def _child(mode: str, path: str, queue, pii_detector: str = "auto") -> None:
         peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    findings = {r.name: [f.to_json() for f in r.result.findings] for r in report.runs}
+    findings = {r.name: _digest(r.result.findings) for r in report.runs}
     per = {r.name: round(r.peak_rss / 2**20) for r in report.runs if r.peak_rss}
     queue.put((seconds, peak, peak_children, findings, per, {r.name: round(r.seconds, 1) for r in report.runs}))
+
+
+def _digest(findings) -> tuple[int, str]:
+    """(count, SHA-1 of every finding's JSON in order): compared across runs without holding 10^7 dicts."""
+    import hashlib
+    import json
+
+    h = hashlib.sha1()
+    count = 0
+    for f in findings:
+        h.update(json.dumps(f.to_json(), sort_keys=True).encode())
+        count += 1
+    return count, h.hexdigest()
 
 
 def compare(sizes: list[int], long: bool, modes: list[str], pii_detector: str = "auto") -> None:
@@ -257,7 +270,7 @@ def compare(sizes: list[int], long: bool, modes: list[str], pii_detector: str = 
                 seconds, peak, peak_children, findings, per, secs = queue.get()
                 proc.join()
                 digest = hashlib.sha1(json.dumps(findings, sort_keys=True).encode()).hexdigest()[:10]
-                total = sum(len(v) for v in findings.values())
+                total = sum(count for count, _ in findings.values())
                 if reference is None:
                     reference = findings
                 same = "reference" if mode == modes[0] else (

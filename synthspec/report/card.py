@@ -67,7 +67,7 @@ def _validation_rows(report: Report) -> list[list[Any]]:
     for run in report.runs:
         metrics = run.result.metrics if run.status in ("ok", "triggered") else {}
         shown = ", ".join(f"{k} {v}" for k, v in list(metrics.items())[:4]) or (run.error or "")
-        verdict = {"ok": "passed", "triggered": f"{len(run.errors)} error finding(s)"}.get(run.status, run.status)
+        verdict = {"ok": "passed", "triggered": f"{run.error_count} error finding(s)"}.get(run.status, run.status)
         rows.append([run.name, run.policy, verdict, shown])
     return rows
 

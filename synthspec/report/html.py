@@ -53,7 +53,7 @@ def render_html(report: Report, records: list[dict[str, Any]] | None = None, max
         warnings = sum(1 for f in run.result.findings if f.severity.value == "warning")
         out.append(
             f"<tr><td><a href='#v-{escape(run.name)}'>{escape(run.name)}</a></td><td>{escape(run.package)} {escape(run.version)}</td>"
-            f"<td>{escape(run.policy)}</td><td class='{run.status}'>{escape(run.status)}</td><td>{len(run.errors)}</td>"
+            f"<td>{escape(run.policy)}</td><td class='{run.status}'>{escape(run.status)}</td><td>{run.error_count}</td>"
             f"<td>{warnings}</td><td>{run.seconds:.2f}</td></tr>"
         )
     out.append("</table>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from rich.console import Console
 from rich.table import Table
 
@@ -31,7 +33,7 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
             f"{run.package} {run.version}",
             run.policy,
             f"[{STYLE.get(run.status, '')}]{run.status}[/]",
-            str(len(run.errors)),
+            str(run.error_count),
             str(warnings),
             f"{run.seconds:.1f}",
             *((f"{run.peak_rss / 2**20:.0f}" if run.peak_rss else "-",) if memory else ()),
@@ -51,7 +53,7 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
     for run in report.runs:
         if run.error:
             console.print(f"[yellow]{run.name}:[/] {run.error}", highlight=False)
-        shown = [f for f in run.result.findings if f.severity.value != "info"][:max_findings]
+        shown = list(itertools.islice((f for f in run.result.findings if f.severity.value != "info"), max_findings))
         for f in shown:
             where = f"record {f.record_index}: " if f.record_index is not None else ""
             console.print(
@@ -59,7 +61,7 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
                 highlight=False,
                 markup=True,
             )
-        rest = len([f for f in run.result.findings if f.severity.value != "info"]) - len(shown)
+        rest = sum(1 for f in run.result.findings if f.severity.value != "info") - len(shown)
         if rest > 0:
             console.print(f"  … {rest} more from {run.name}", highlight=False)
     print_quality(report, console)

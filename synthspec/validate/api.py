@@ -23,6 +23,7 @@ from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Severity  # one Severity: spec diagnostics' and findings'
 from synthspec.generate.records import Rejection  # the engine's type: one Rejection for validators and builds
 from synthspec.ir.model import Policy, Spec  # one Policy: the IR's (a spec's `validate ... drop`)
+from synthspec.validate.findings import FindingLog
 
 API_VERSION = 1
 
@@ -103,7 +104,8 @@ class Histogram:
 class ValidatorResult:
     """What a validator returns: findings, named measurements, plot data, notes."""
 
-    findings: list[Finding] = field(default_factory=list)
+    # a list, or a `FindingLog` (spills to disk past a limit) where a validator may find one per record
+    findings: list[Finding] | FindingLog = field(default_factory=list)
     metrics: dict[str, float | int | str | None] = field(default_factory=dict)
     histograms: list[Histogram] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -16,8 +16,10 @@ only, so a group of 10,000 identical texts costs 20,000 comparisons, not
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -131,15 +133,29 @@ def _candidate_pairs(sig: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarra
     if not lefts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     n = np.int64(sig.shape[0])
-    codes = np.sort(np.concatenate(lefts).astype(np.int64) * n + np.concatenate(rights))
-    distinct = np.ones(
-        len(codes), dtype=bool
-    )  # dedupe pairs in 1-D (sort + mask: np.unique is ~9x slower here)
-    distinct[1:] = codes[1:] != codes[:-1]
-    codes = codes[distinct]
+    codes = _distinct(np.concatenate(lefts).astype(np.int64) * n + np.concatenate(rights))
     left, right = codes // n, codes % n
     keep = left != right
     return left[keep], right[keep]
+
+
+def _unseen(codes: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted `codes` not in sorted `seen`, and `seen` with them merged in (still sorted)."""
+    if len(seen) == 0:
+        return codes, codes
+    pos = np.searchsorted(seen, codes)
+    known = seen[np.minimum(pos, len(seen) - 1)] == codes
+    fresh = codes[~known]
+    return fresh, np.insert(seen, pos[~known], fresh)
+
+
+def _distinct(codes: np.ndarray) -> np.ndarray:
+    """`np.unique(codes)` for int64 pair codes, by sort and mask: numpy 2's hash-based `unique` is ~10x
+    slower on millions of codes (25 of the 45 s of banding 1M signatures)."""
+    codes = np.sort(codes)
+    keep = np.ones(len(codes), dtype=bool)
+    keep[1:] = codes[1:] != codes[:-1]
+    return codes[keep]
 
 
 @dataclass(frozen=True)
@@ -199,7 +215,7 @@ def best_matches(
         return {}
     ref_idx = np.concatenate(lefts).astype(np.int64)
     query_idx = np.concatenate(rights).astype(np.int64)
-    codes = np.unique(query_idx * np.int64(n_ref) + ref_idx)
+    codes = _distinct(query_idx * np.int64(n_ref) + ref_idx)
     query_idx, ref_idx = codes // n_ref, codes % n_ref
     sims = np.empty(len(codes))
     step = 1 << 19
@@ -224,13 +240,39 @@ def _best_per_key(key: np.ndarray, other: np.ndarray, sims: np.ndarray, offset: 
     }
 
 
-def _one_band_key(sig: np.ndarray, band: int, rows: int, chunk: int = 1 << 20) -> np.ndarray:
+class _Rows:
+    """Reads rows of a signature matrix; when it is a memory-mapped file, keeps little of it resident.
+
+    Touched pages of a file mapping count in the process's RSS until they are unmapped, so banding 10M
+    signatures (a 2.5 GB file, read whole for every band and gathered at random to confirm pairs) would
+    show the whole file as the driver's memory.  Every `RELEASE_BYTES` read, the mapping's pages are
+    dropped (`MADV_DONTNEED`: they stay in the page cache, and a later read maps them again).
+    """
+
+    RELEASE_BYTES = 1 << 30
+
+    def __init__(self, sig: np.ndarray) -> None:
+        self.sig = sig
+        self._mm = getattr(sig, "_mmap", None) if isinstance(sig, np.memmap) else None
+        self._read = 0
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        out = np.asarray(self.sig[index])
+        if self._mm is not None:
+            self._read += out.shape[0] * self.sig.shape[1] * self.sig.itemsize  # whole rows' pages are read
+            if self._read >= self.RELEASE_BYTES:
+                self._mm.madvise(mmap.MADV_DONTNEED)
+                self._read = 0
+        return out
+
+
+def _one_band_key(sig: np.ndarray | _Rows, band: int, rows: int, chunk: int = 1 << 20) -> np.ndarray:
     """The band keys of one band (as `_band_keys(sig)[:, band]`), read from `sig` in chunks."""
-    n = sig.shape[0]
+    n = sig.sig.shape[0] if isinstance(sig, _Rows) else sig.shape[0]
     key = np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for start in range(0, n, chunk):
-            block = np.asarray(sig[start : start + chunk, band * rows : (band + 1) * rows]).astype(np.uint64)
+            block = sig[start : start + chunk, band * rows : (band + 1) * rows].astype(np.uint64)
             k = np.zeros(len(block), dtype=np.uint64)
             for r in range(rows):
                 k = k * np.uint64(0x100000001B3) + block[:, r] + np.uint64(r + 1)
@@ -247,14 +289,18 @@ def near_duplicates_banded(
     the banding is done one band at a time (a sort of n band keys: the
     shuffle of LSH, on one machine), candidates are confirmed band by band and
     only each record's best match so far is kept, so memory is ~40 bytes a
-    record and `sig` can be a memory-mapped file of any size.
+    record and `sig` can be a memory-mapped file of any size.  A pair that
+    shares several bands (most true duplicates share all of them) is
+    confirmed once: the codes of confirmed pairs are kept, 8 bytes a pair.
     """
     n, num_perm = sig.shape
     rows = num_perm // bands
+    read = _Rows(sig)
     best_other = np.full(n, -1, dtype=np.int64)
     best_sim = np.full(n, -1.0)
+    seen = np.zeros(0, dtype=np.int64)  # pairs already confirmed in an earlier band (sorted codes)
     for band in range(bands):
-        keys = _one_band_key(sig, band, rows)
+        keys = _one_band_key(read, band, rows)
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
         del keys
@@ -270,14 +316,16 @@ def near_duplicates_banded(
         del group_id, order
         left = np.concatenate([group_first, prev]).astype(np.int64)
         right = np.concatenate([members, members]).astype(np.int64)
-        codes = np.unique(right * np.int64(n) + left)
+        codes = _distinct(right * np.int64(n) + left)
+        codes, seen = _unseen(codes, seen)
         right, left = codes // n, codes % n
         del codes
         sims = np.empty(len(left))
         step = 1 << 18
         for start in range(0, len(left), step):
             lo, hi = left[start : start + step], right[start : start + step]
-            sims[start : start + step] = (np.asarray(sig[lo]) == np.asarray(sig[hi])).mean(axis=1)
+            equal = np.count_nonzero(read[lo] == read[hi], axis=1)
+            sims[start : start + step] = equal / num_perm  # k/64 exactly, as `.mean` gives
         keep = sims >= threshold
         if not keep.any():
             continue

@@ -35,6 +35,20 @@ class ValidatorRun:
     def errors(self) -> list[Finding]:
         return [f for f in self.result.findings if f.severity is Severity.ERROR]
 
+    @property
+    def has_errors(self) -> bool:
+        """Any error finding (stops at the first: a spilled log is not read through for a yes/no)."""
+        return any(f.severity is Severity.ERROR for f in self.result.findings)
+
+    @property
+    def error_count(self) -> int:
+        return sum(1 for f in self.result.findings if f.severity is Severity.ERROR)
+
+    def error_indices(self) -> set[int]:
+        """The records that have an error finding (one pass over the findings, nothing else kept)."""
+        return {f.record_index for f in self.result.findings
+                if f.severity is Severity.ERROR and f.record_index is not None}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -169,7 +169,7 @@ def _run_one(
                 _diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {p.use.name!r} crashed: {run.error}")
             ) from exc
     run.seconds = time.perf_counter() - start
-    if run.status == "ok" and run.errors:
+    if run.status == "ok" and run.has_errors:
         run.status = "triggered"
     return run
 
@@ -182,7 +182,7 @@ def _apply_policy(report: Report, run: ValidatorRun) -> None:
         return
     if run.policy == "fail":
         report.failed = True
-    indices = {f.record_index for f in run.errors if f.record_index is not None}
+    indices = run.error_indices()
     if run.policy == "drop":
         report.dropped |= indices
     else:

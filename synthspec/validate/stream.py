@@ -310,7 +310,7 @@ def drive(
                     raise SynthspecError(_diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {name!r} crashed: {run.error}"))
             run.seconds = seconds.get(name, 0.0) + time.perf_counter() - start
             run.peak_rss = max(peaks.get(name, 0), driver_rss.peaks.get(name, 0)) or None
-            if run.status == "ok" and run.errors:
+            if run.status == "ok" and run.has_errors:
                 run.status = "triggered"
             _apply_policy(report, run)
             report.runs.append(run)

@@ -13,8 +13,8 @@ from typing import Any
 
 from synthspec.datafiles import SeedExample
 from synthspec.ir.model import Spec
+from synthspec.lower.textshape import words as words  # one definition of a word, the build checks it too
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)
 
@@ -50,11 +50,6 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters/digits, inner apostrophes kept)."""
-    return [w.casefold() for w in _WORD.findall(text)]
 
 
 def ngrams(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:

@@ -33,6 +33,7 @@ from synthspec.validate.api import (
     ValidatorResult,
     two_phase,
 )
+from synthspec.validate.findings import gather
 from synthspec.validate.runner import checked_findings
 
 IN_MEMORY_NOTE = (
@@ -92,17 +93,19 @@ class Phases:
             for state in states:
                 notes.extend(n for n in state["notes"] if n not in notes)
             return {
-                "findings": [f for state in states for f in state["findings"]],
+                "findings": gather(state["findings"] for state in states),
                 "notes": notes,
                 "metrics": states[0]["metrics"] if states else {},
             }
+        if self.kind == "record":
+            return gather(states)  # findings: spilled to disk past a limit
         return [item for state in states for item in state]
 
     def finish(self, state: Any, ctx: ValidatorContext) -> ValidatorResult:
         if self.kind == "native":
             return normalise_result(self.validator.finish(state, ctx))
         if self.kind == "record":
-            return ValidatorResult(findings=list(state))
+            return ValidatorResult(findings=gather([state]))
         if self.kind == "record_batches":
             return ValidatorResult(findings=state["findings"], metrics=state["metrics"], notes=state["notes"])
         result = normalise_result(self.validator.check_dataset(replace(ctx, records=state)))

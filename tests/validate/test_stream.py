@@ -15,8 +15,10 @@ import pytest
 from bench.bench_validate import make_records as bench_records
 from synthspec.diagnostics import SynthspecError
 from synthspec.ir.model import ValidatorUse
+from synthspec.validate import findings as findings_module
 from synthspec.validate.batches import plan_chunks
 from synthspec.validate.finder import FoundPlugin, LoadedPlugin, LoadedPlugins
+from synthspec.validate.findings import FindingLog
 from synthspec.validate.registry import get_registry
 from synthspec.validate.runner import validate_records
 from synthspec.validate.signatures import MINHASH_TAG, SignatureCache
@@ -77,7 +79,7 @@ def data(tmp_path_factory) -> tuple[Path, list[dict]]:
 
 
 def test_streaming_suite_equals_the_one_shot_suite_on_many_chunks_and_two_processes(
-    banking_spec, banking_seeds, data, tmp_path
+    banking_spec, banking_seeds, data, tmp_path, monkeypatch
 ) -> None:
     path, records = data
     spec = suite_spec(banking_spec, extra=("shortest", "v1_total"))
@@ -91,9 +93,15 @@ def test_streaming_suite_equals_the_one_shot_suite_on_many_chunks_and_two_proces
     assert streamed.run("shortest").result.metrics["records"] == len(records)
     assert streamed.run("v1_total").result.metrics["last_text"] == records[-1]["text"]
     assert all(r.peak_rss and r.peak_rss > 10 * 2**20 for r in streamed.runs)
-    # a second run reads the signatures back from the cache and still agrees
+    # a second run reads the signatures back from the cache and still agrees, with the findings of dedup and
+    # seed_copy (thousands each) spilled to disk past 500 in memory
+    monkeypatch.setattr(findings_module, "MEMORY_LIMIT", 500)
+    monkeypatch.setattr(findings_module, "BLOCK", 128)
     again = validate_file(spec, path, workers=1, seeds=banking_seeds, registry=registry,
                           cache_dir=tmp_path / "cache", target_bytes=200_000)
+    for name in ("dedup", "seed_copy"):
+        kept = again.run(name).result.findings
+        assert isinstance(kept, FindingLog) and kept.spilled > 1000, name
     assert_same(one_shot, again)
 
 

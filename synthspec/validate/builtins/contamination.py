@@ -24,6 +24,7 @@ from synthspec.validate.api import (
     ValidatorResult,
     record_id,
 )
+from synthspec.validate.findings import gather
 from synthspec.validate.reference import ReferenceIndex, RefMatch, match_reference
 from synthspec.validate.text import text_fields, text_of
 
@@ -83,7 +84,7 @@ class ContaminationValidator(Validator):
             self._rows = len(reference)
             self._index = ReferenceIndex(reference, ctx.params.near_threshold, ctx.params.ngram)
 
-    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> tuple[int, list[Finding]]:
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> tuple[int, Sequence[Finding]]:
         if self._index is None:
             return len(batch), []
         f = batch.features
@@ -92,16 +93,16 @@ class ContaminationValidator(Validator):
             self._found(m, batch.start + i, record_id(batch.records[i]), self._path) for i, m in sorted(matches.items())
         ]
 
-    def merge(self, states: Sequence[tuple[int, list[Finding]]], ctx: ValidatorContext) -> tuple[int, list[Finding]]:
-        return sum(s[0] for s in states), [f for s in states for f in s[1]]
+    def merge(self, states: Sequence[tuple[int, Sequence[Finding]]], ctx: ValidatorContext) -> tuple[int, Sequence[Finding]]:
+        return sum(s[0] for s in states), gather(s[1] for s in states)  # one per copied record: may spill
 
-    def finish(self, state: tuple[int, list[Finding]], ctx: ValidatorContext) -> ValidatorResult:
+    def finish(self, state: tuple[int, Sequence[Finding]], ctx: ValidatorContext) -> ValidatorResult:
         res = ValidatorResult()
         if self._index is None:
             res.notes.append("no eval_file given: nothing to compare against")
             return res
         n, found = state
-        res.findings = found
+        res.findings = gather([found])
         res.metrics["eval_rows"] = self._rows
         res.metrics["contamination_rate"] = round(len(found) / max(1, n), 4)
         return res

@@ -26,6 +26,7 @@ from synthspec.validate.api import (
     ValidatorResult,
     record_id,
 )
+from synthspec.validate.findings import FindingLog
 from synthspec.validate.text import normalize, seed_values, text_fields, text_of
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ class DedupValidator(Validator):
         seed_texts = [t for t in (text_of(v, fields) for v in seed_values(ctx.seeds)) if t]
         ids: dict[int, str] = state["ids"]
         total = state["n"]
-        res = ValidatorResult()
+        res = ValidatorResult(findings=FindingLog())  # one finding per duplicate: spills to disk past a limit
         n = max(total, 1)
         reported = np.zeros(total, dtype=bool)
 
@@ -247,8 +248,7 @@ class DedupValidator(Validator):
                 rate = len(hits) / n
                 res.metrics["semantic_duplicate_rate"] = round(rate, 4)
                 self._semantic_rate_vs_seeds(res, p, rate, seed_texts)
-        res.metrics["records"] = total
-        res.findings.sort(key=lambda f: (_KIND_ORDER[f.code], f.record_index))
+        res.metrics["records"] = total  # findings are in (kind, record) order: each pass adds its own in order
         return res
 
     def _semantic_rate_vs_seeds(self, res: ValidatorResult, p: DedupParams, rate: float, seed_texts: list[str]) -> None:
@@ -263,9 +263,6 @@ class DedupValidator(Validator):
             )
         else:
             res.notes.append("no seeds: the semantic duplicate rate has nothing to be calibrated against")
-
-
-_KIND_ORDER = {"exact": 0, "near": 1, "semantic": 2, "semantic_rate": 3}
 
 
 def _first_occurrence(keys: np.ndarray) -> np.ndarray:

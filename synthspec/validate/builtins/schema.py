@@ -82,6 +82,7 @@ class SchemaValidator(Validator):
                         str(s.values.get(f.name)) for s in ctx.seeds if s.values.get(f.name) is not None
                     }
                 self._labels[f.name] = labels
+        self._names = frozenset(spec.field_names)
         self._forbidden: dict[int, ForbiddenMatcher] = {}
         self._profanity = term_regex(load_list("profanity"))
         # `must not include pii` is checked with the PII detector (loaded only when a spec asks for it)
@@ -120,7 +121,7 @@ class SchemaValidator(Validator):
             out.append(self.finding("warning", message, record_index=index, record_id=rid, field=field,
                                     value=value, threshold=threshold, code=code))
 
-        names = set(ctx.spec.field_names)
+        names = self._names if hasattr(self, "_names") else frozenset(ctx.spec.field_names)
         if not ctx.params.allow_extra:
             for key in record:
                 if not str(key).startswith("_") and key not in names and key != "id":

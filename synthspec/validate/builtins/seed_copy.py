@@ -20,6 +20,7 @@ from synthspec.validate.api import (
     ValidatorResult,
     record_id,
 )
+from synthspec.validate.findings import gather
 from synthspec.validate.reference import ReferenceIndex, RefMatch, match_reference
 from synthspec.validate.text import seed_values, text_fields, text_of
 
@@ -72,7 +73,7 @@ class SeedCopyValidator(Validator):
             reference = [text_of(v, self._fields) for v in seed_values(ctx.seeds)]
             self._index = ReferenceIndex(reference, p.near_threshold, p.ngram)
 
-    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> tuple[int, list[Finding]]:
+    def partial(self, batch: RecordBatch, ctx: ValidatorContext) -> tuple[int, Sequence[Finding]]:
         if self._index is None:
             return len(batch), []
         f = batch.features
@@ -83,15 +84,15 @@ class SeedCopyValidator(Validator):
         ]
         return len(batch), found
 
-    def merge(self, states: Sequence[tuple[int, list[Finding]]], ctx: ValidatorContext) -> tuple[int, list[Finding]]:
-        return sum(s[0] for s in states), [f for s in states for f in s[1]]
+    def merge(self, states: Sequence[tuple[int, Sequence[Finding]]], ctx: ValidatorContext) -> tuple[int, Sequence[Finding]]:
+        return sum(s[0] for s in states), gather(s[1] for s in states)  # one per copied record: may spill
 
-    def finish(self, state: tuple[int, list[Finding]], ctx: ValidatorContext) -> ValidatorResult:
+    def finish(self, state: tuple[int, Sequence[Finding]], ctx: ValidatorContext) -> ValidatorResult:
         res = ValidatorResult()
         if not ctx.seeds:
             res.notes.append("no seeds: nothing to copy from")
             return res
         n, found = state
-        res.findings = found
+        res.findings = gather([found])
         res.metrics["copy_rate"] = round(len(found) / max(1, n), 4)
         return res
