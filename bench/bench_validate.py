@@ -22,7 +22,7 @@ faiss-cpu) on N vectors: recall of the exact search's duplicates and search time
 
     python bench/bench_validate.py --sizes --semantic 0 --compare 100000 1000000
     python bench/bench_validate.py --sizes --semantic 0 --compare 1000000 --long --modes stream1 stream2
-    python bench/bench_validate.py --sizes --semantic 0 --ann 100000
+    python bench/bench_validate.py --sizes --semantic 0 --ann 100000 [--ann-ef 32 64]
     python bench/bench_validate.py --sizes --semantic 0 --compare 1000000 --modes stream2 --pii-detector regex
 
 `--pii-detector regex` runs forbidden's PII check with the structural patterns only: Presidio's spaCy NER (the
@@ -350,6 +350,7 @@ if __name__ == "__main__":
     extra.add_argument("--long", action="store_true")
     extra.add_argument("--modes", nargs="+", default=["memory", "stream1", "stream2", "ray2"])
     extra.add_argument("--ann", type=int, default=0)
+    extra.add_argument("--ann-ef", type=int, nargs="+", default=[64], help="HNSW ef (search breadth) values to try")
     extra.add_argument("--pii-detector", default="auto", choices=["auto", "presidio", "regex"],
                        help="forbidden's PII detector in --compare (regex: the structural patterns only, no NER)")
     known, rest = extra.parse_known_args()
@@ -360,4 +361,4 @@ if __name__ == "__main__":
     if known.compare:
         compare(known.compare, known.long, known.modes, known.pii_detector)
     if known.ann:
-        ann(known.ann)
+        ann(known.ann, efs=tuple(known.ann_ef))

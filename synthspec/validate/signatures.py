@@ -246,6 +246,36 @@ class BatchFeatures:
         return out
 
 
+RUN_PREFIX = "synthspec-run-"
+
+
+def sweep_stale_runs(tmp: Path) -> list[Path]:
+    """Remove the run folders of validations that were killed (their process is gone); returns them.
+
+    A run's features are gigabytes at 10^7 records (a 2.5 GB signature file), removed when the run ends —
+    but a SIGKILL or a lost machine skips that, so each new run clears what dead ones left.  A folder is
+    `synthspec-run-<pid>-…`; one whose process still exists is left alone (it may be another run).
+    """
+    removed: list[Path] = []
+    for folder in tmp.glob(f"{RUN_PREFIX}*-*"):
+        pid_text = folder.name[len(RUN_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
 class RunStore:
     """The persisted features of every record of one run, in dataset order, as flat files; `get` maps them.
 
@@ -255,7 +285,8 @@ class RunStore:
     """
 
     def __init__(self, cache_dir: str | None = None, workdir: str | None = None) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="synthspec-run-", dir=workdir))
+        sweep_stale_runs(Path(workdir or tempfile.gettempdir()))
+        self.dir = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=workdir))
         self.cache_dir = cache_dir
         self._files: dict[FeatureKey, Any] = {}
         self._meta: dict[FeatureKey, tuple[np.dtype, int, int]] = {}  # dtype, width, rows
@@ -314,4 +345,5 @@ __all__ = [
     "SignatureCache",
     "content_keys",
     "default_cache_dir",
+    "sweep_stale_runs",
 ]
