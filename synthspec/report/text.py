@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterable
 
 from rich.console import Console
 from rich.table import Table
 
+from synthspec.diagnostics import Severity
 from synthspec.report.quality import quality_rows, sample_lines
+from synthspec.validate.api import Finding
 from synthspec.validate.results import Report
 
 STYLE = {
@@ -19,6 +21,25 @@ STYLE = {
 }
 
 
+def _tally(findings: Iterable[Finding], keep: int) -> tuple[int, int, list[Finding], int]:
+    """(errors, warnings, the first `keep` non-info findings, how many more) in one pass: a run's findings
+    may be millions, read back from disk, so they are read once, not once per column."""
+    errors = warnings = more = 0
+    shown: list[Finding] = []
+    for f in findings:
+        if f.severity is Severity.INFO:
+            continue
+        if f.severity is Severity.ERROR:
+            errors += 1
+        else:
+            warnings += 1
+        if len(shown) < keep:
+            shown.append(f)
+        else:
+            more += 1
+    return errors, warnings, shown, more
+
+
 def print_report(report: Report, console: Console | None = None, max_findings: int = 5) -> None:
     """Print the summary table, plugin failures, and up to `max_findings` findings per validator."""
     console = console or Console()
@@ -26,14 +47,15 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
     memory = any(run.peak_rss for run in report.runs)  # streaming runs measure peak RSS per validator
     for col in ("validator", "package", "policy", "status", "errors", "warnings", "s", *(("peak MiB",) if memory else ())):
         table.add_column(col)
+    tallies = {run.name: _tally(run.result.findings, max_findings) for run in report.runs}
     for run in report.runs:
-        warnings = sum(1 for f in run.result.findings if f.severity.value == "warning")
+        errors, warnings, _shown, _rest = tallies[run.name]
         table.add_row(
             run.name,
             f"{run.package} {run.version}",
             run.policy,
             f"[{STYLE.get(run.status, '')}]{run.status}[/]",
-            str(run.error_count),
+            str(errors),
             str(warnings),
             f"{run.seconds:.1f}",
             *((f"{run.peak_rss / 2**20:.0f}" if run.peak_rss else "-",) if memory else ()),
@@ -53,7 +75,7 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
     for run in report.runs:
         if run.error:
             console.print(f"[yellow]{run.name}:[/] {run.error}", highlight=False)
-        shown = list(itertools.islice((f for f in run.result.findings if f.severity.value != "info"), max_findings))
+        _errors, _warnings, shown, rest = tallies[run.name]
         for f in shown:
             where = f"record {f.record_index}: " if f.record_index is not None else ""
             console.print(
@@ -61,7 +83,6 @@ def print_report(report: Report, console: Console | None = None, max_findings: i
                 highlight=False,
                 markup=True,
             )
-        rest = sum(1 for f in run.result.findings if f.severity.value != "info") - len(shown)
         if rest > 0:
             console.print(f"  … {rest} more from {run.name}", highlight=False)
     print_quality(report, console)
