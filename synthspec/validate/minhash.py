@@ -139,16 +139,6 @@ def _candidate_pairs(sig: np.ndarray, bands: int) -> tuple[np.ndarray, np.ndarra
     return left[keep], right[keep]
 
 
-def _unseen(codes: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The sorted `codes` not in sorted `seen`, and `seen` with them merged in (still sorted)."""
-    if len(seen) == 0:
-        return codes, codes
-    pos = np.searchsorted(seen, codes)
-    known = seen[np.minimum(pos, len(seen) - 1)] == codes
-    fresh = codes[~known]
-    return fresh, np.insert(seen, pos[~known], fresh)
-
-
 def _distinct(codes: np.ndarray) -> np.ndarray:
     """`np.unique(codes)` for int64 pair codes, by sort and mask: numpy 2's hash-based `unique` is ~10x
     slower on millions of codes (25 of the 45 s of banding 1M signatures)."""
@@ -289,16 +279,19 @@ def near_duplicates_banded(
     the banding is done one band at a time (a sort of n band keys: the
     shuffle of LSH, on one machine), candidates are confirmed band by band and
     only each record's best match so far is kept, so memory is ~40 bytes a
-    record and `sig` can be a memory-mapped file of any size.  A pair that
-    shares several bands (most true duplicates share all of them) is
-    confirmed once: the codes of confirmed pairs are kept, 8 bytes a pair.
+    record and `sig` can be a memory-mapped file of any size.  Most true
+    duplicates share every band, so a pair that cannot change its record's
+    best match (it is that match, it was confirmed already, or the match is an
+    identical earlier record) is not confirmed again: per record, its best
+    and one other confirmed partner are remembered (linear in n; a sorted set
+    of every confirmed pair was tried and grew superlinear at 10M records).
     """
     n, num_perm = sig.shape
     rows = num_perm // bands
     read = _Rows(sig)
     best_other = np.full(n, -1, dtype=np.int64)
     best_sim = np.full(n, -1.0)
-    seen = np.zeros(0, dtype=np.int64)  # pairs already confirmed in an earlier band (sorted codes)
+    also = np.full(n, -1, dtype=np.int64)
     for band in range(bands):
         keys = _one_band_key(read, band, rows)
         order = np.argsort(keys, kind="stable")
@@ -317,15 +310,20 @@ def near_duplicates_banded(
         left = np.concatenate([group_first, prev]).astype(np.int64)
         right = np.concatenate([members, members]).astype(np.int64)
         codes = _distinct(right * np.int64(n) + left)
-        codes, seen = _unseen(codes, seen)
         right, left = codes // n, codes % n
         del codes
+        # a pair that cannot change its record's best match is not confirmed again: it is that best match
+        # (found in an earlier band), or the best is already an identical earlier record (1.0, lower index)
+        known = best_other[right]
+        fresh = (known != left) & (also[right] != left) & ~((best_sim[right] >= 1.0) & (known <= left))
+        right, left = right[fresh], left[fresh]
         sims = np.empty(len(left))
         step = 1 << 18
         for start in range(0, len(left), step):
             lo, hi = left[start : start + step], right[start : start + step]
             equal = np.count_nonzero(read[lo] == read[hi], axis=1)
             sims[start : start + step] = equal / num_perm  # k/64 exactly, as `.mean` gives
+        also[right] = left  # one confirmed pair per record that is not its best, so not confirmed again
         keep = sims >= threshold
         if not keep.any():
             continue

@@ -154,3 +154,26 @@ def test_skipping_the_digit_patterns_on_texts_without_a_digit_changes_no_hit(tex
                 taken.append((start, end))
                 hits.append(core.PiiHit(kind, text[start:end], start, end))
     assert core.find_pii_regex(text, core.REGEX_DETECTORS) == hits
+
+
+STREET_BITS = ["12,", "5", "rue", "de", "la", "Paix", "Via", "Roma", "Calle", "Mayor", "Hauptstraße", "Kerkstraat",
+               "Allée", "ALLEE", "Piazzale", "Michelangelo", "Rambla", "ſtraße", "Travesía", "44b", "Weg", "Damm",
+               "at", "the", "call", "me", "(rue", "str.", "Hauptstr.", "7/2", "Kade", "İstanbul", "\n", ","]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(STREET_BITS), max_size=9))
+def test_the_continental_address_shortcut_finds_every_address_the_pattern_finds(bits) -> None:
+    from synthspec import pii as core
+
+    text = " ".join(bits)
+    raw = [m.span() for pattern in (core.ADDRESS, core.CONTINENTAL_ADDRESS, core.POSTCODE)
+           for m in pattern.finditer(text)]
+    assert [m for m in core.CONTINENTAL_ADDRESS.finditer(text)] == [] or core._continental_possible(text)
+    assert len(list(core._addresses(text))) == len(raw)
+
+
+def test_continental_addresses_are_still_found() -> None:
+    for text in ("send it to Rue de la Paix 12 please", "Via Roma 12, Milano", "wohnt in der Hauptstraße 5",
+                 "Kerkstraat 12 in Gent", "en la Calle Mayor 5"):
+        assert [h.kind for h in find_pii_regex(text)] == ["street_address"], text
