@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, Field
 
+from synthspec.diagnostics import Severity
 from synthspec.lazy import lazy
 from synthspec.validate.api import (
+    Finding,
     Params,
     RecordBatch,
     Scope,
@@ -194,7 +196,8 @@ class DedupValidator(Validator):
         seed_texts = [t for t in (text_of(v, fields) for v in seed_values(ctx.seeds)) if t]
         ids: dict[int, str] = state["ids"]
         total = state["n"]
-        res = ValidatorResult(findings=FindingLog())  # one finding per duplicate: spills to disk past a limit
+        log = FindingLog()  # one finding per duplicate: spills to disk past a limit
+        res = ValidatorResult(findings=log)
         n = max(total, 1)
         reported = np.zeros(total, dtype=bool)
 
@@ -211,8 +214,11 @@ class DedupValidator(Validator):
             keys = np.asarray(ctx.shared.get("exact", fields))
             first_of = _first_occurrence(keys)
             dups = np.flatnonzero(first_of != np.arange(total))
-            for i in dups.tolist():
-                add(i, f"exact duplicate of record {int(first_of[i])}", "exact", 1.0, 1.0)
+            reported[dups] = True
+            # millions of findings at 10^7 records: built directly, not through `add` (~3x the cost each)
+            for i, j in zip(dups.tolist(), first_of[dups].tolist(), strict=True):
+                log.append(Finding(self.name, ERROR, f"exact duplicate of record {j}", i, ids.get(i), None,
+                                   1.0, 1.0, "exact"))
             res.metrics["exact_duplicate_rate"] = round(len(dups) / n, 4)
             del keys, first_of
             if seed_texts:
@@ -223,10 +229,11 @@ class DedupValidator(Validator):
             sig = ctx.shared.get("minhash", fields)
             other, sim = minhash.near_duplicates_banded(sig, p.near_threshold)
             found = np.flatnonzero(other >= 0)
-            for i in found.tolist():
-                if not reported[i]:
-                    s = float(sim[i])
-                    add(i, f"near duplicate of record {int(other[i])} (Jaccard ~{s:.2f})", "near", s, p.near_threshold)
+            new = found[~reported[found]]
+            reported[new] = True
+            for i, j, s in zip(new.tolist(), other[new].tolist(), sim[new].tolist(), strict=True):
+                log.append(Finding(self.name, ERROR, f"near duplicate of record {j} (Jaccard ~{s:.2f})", i,
+                                   ids.get(i), None, round(s, 4), p.near_threshold, "near"))
             res.metrics["near_duplicate_rate"] = round(len(found) / n, 4)
             if seed_texts:
                 seed_near = minhash.near_duplicates(minhash.signatures(seed_texts), p.near_threshold)
@@ -263,6 +270,9 @@ class DedupValidator(Validator):
             )
         else:
             res.notes.append("no seeds: the semantic duplicate rate has nothing to be calibrated against")
+
+
+ERROR = Severity.ERROR
 
 
 def _first_occurrence(keys: np.ndarray) -> np.ndarray:
