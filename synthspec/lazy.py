@@ -6,7 +6,8 @@ ANN and embedding helpers).  Importing numpy costs ~100 ms, half of what a
 cold check may take, for parameters that never touch it.  `np = lazy("numpy")`
 binds a stand-in that imports the module the first time an attribute is read
 (`importlib.import_module` is thread-safe) and keeps it, so later reads cost an
-attribute lookup on the module (validators read `np.…` in per-batch loops).  Type checkers see the real import under `TYPE_CHECKING`.
+attribute lookup on the module (validators read `np.…` in per-batch loops).
+Type checkers see the real import under `TYPE_CHECKING`.
 
 This is a base module: it imports nothing from the pipeline.
 """

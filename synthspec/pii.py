@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from string import ascii_lowercase
 
 from synthspec.deferred_re import deferred
 
@@ -173,7 +174,6 @@ def _phones(text: str) -> Iterable[tuple[int, int]]:
 
 def _literal_prefixes(alternation: str) -> tuple[str, ...]:
     """The literal start of each top-level alternative of a regex (`all[ée]e` -> `all`, `str\\.` -> `str`)."""
-    out: list[str] = []
     pieces: list[str] = []
     depth = start = 0
     for i, ch in enumerate(alternation):
@@ -183,10 +183,7 @@ def _literal_prefixes(alternation: str) -> tuple[str, ...]:
             pieces.append(alternation[start:i])
             start = i + 1
     pieces.append(alternation[start:])
-    for piece in pieces:
-        literal = re.match(r"[a-z]*", piece)
-        out.append(literal.group(0) if literal else "")
-    return tuple(out)
+    return tuple(piece[: len(piece) - len(piece.lstrip(ascii_lowercase))] for piece in pieces)
 
 
 def _fewest(anchors: tuple[str, ...]) -> tuple[str, ...]:
@@ -207,9 +204,8 @@ def _continental_possible(text: str) -> bool:
 
 
 def _addresses(text: str) -> Iterable[tuple[int, int]]:
-    for pattern in (ADDRESS, CONTINENTAL_ADDRESS, POSTCODE):
-        if pattern is CONTINENTAL_ADDRESS and not _continental_possible(text):
-            continue
+    patterns = (ADDRESS, CONTINENTAL_ADDRESS, POSTCODE) if _continental_possible(text) else (ADDRESS, POSTCODE)
+    for pattern in patterns:
         for m in pattern.finditer(text):
             start, end = m.span()
             while start < end and text[start] in ", ":

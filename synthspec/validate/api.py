@@ -15,7 +15,7 @@ import typing
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,7 +23,9 @@ from synthspec.datafiles import SeedExample
 from synthspec.diagnostics import Severity  # one Severity: spec diagnostics' and findings'
 from synthspec.generate.records import Rejection  # the engine's type: one Rejection for validators and builds
 from synthspec.ir.model import Policy, Spec  # one Policy: the IR's (a spec's `validate ... drop`)
-from synthspec.validate.findings import FindingLog
+
+if TYPE_CHECKING:
+    from synthspec.validate.findings import FindingLog  # a list of findings that spills to disk
 
 API_VERSION = 1
 

@@ -19,12 +19,11 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, overload
+from itertools import islice
+from typing import Any, overload
 
 from synthspec.diagnostics import Severity
-
-if TYPE_CHECKING:
-    from synthspec.validate.api import Finding
+from synthspec.validate.api import Finding
 
 MEMORY_LIMIT = 250_000  # findings kept in memory per log before it spills (~70 MiB)
 BLOCK = 50_000  # findings per spilled block (what one read-back holds at a time)
@@ -37,14 +36,15 @@ def _row(f: Finding) -> _Row:
             f.threshold, f.code)
 
 
+_SEVERITY = {s.value: s for s in Severity}
+
+
 def _finding(row: _Row) -> Finding:
-    from synthspec.validate.api import Finding  # api.py types its results with this module's log
-
     validator, severity, message, index, rid, fld, value, threshold, code = row
-    return Finding(validator, Severity(severity), message, index, rid, fld, value, threshold, code)
+    return Finding(validator, _SEVERITY[severity], message, index, rid, fld, value, threshold, code)
 
 
-class FindingLog(Sequence["Finding"]):
+class FindingLog(Sequence[Finding]):
     """Findings in the order they were added: the first `limit` in memory, the rest spilled to disk."""
 
     def __init__(self, items: Iterable[Finding] = (), limit: int | None = None) -> None:
@@ -67,14 +67,10 @@ class FindingLog(Sequence["Finding"]):
             self._flush()
 
     def extend(self, findings: Iterable[Finding]) -> None:
-        if isinstance(findings, FindingLog) and findings is self:
+        if findings is self:
             findings = list(findings)
         for f in findings:
             self.append(f)
-
-    def __iadd__(self, findings: Iterable[Finding]) -> FindingLog:
-        self.extend(findings)
-        return self
 
     def _flush(self) -> None:
         if not self._buffer:
@@ -123,19 +119,16 @@ class FindingLog(Sequence["Finding"]):
     def __getitem__(self, index: int | slice) -> Finding | list[Finding]:
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
-            if stop <= len(self._head) and step > 0:
+            if step > 0 and stop <= len(self._head):
                 return self._head[index]
             return list(self)[index]
-        if -len(self._head) <= index < len(self._head) and index >= 0:
-            return self._head[index]
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError("finding index out of range")
-        for i, f in enumerate(self):
-            if i == index:
-                return f
-        raise IndexError("finding index out of range")  # pragma: no cover
+        if index < len(self._head):
+            return self._head[index]
+        return next(islice(self, index, None))  # on disk: read up to it
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, (list, FindingLog)):

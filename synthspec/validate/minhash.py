@@ -256,9 +256,9 @@ class _Rows:
         return out
 
 
-def _one_band_key(sig: np.ndarray | _Rows, band: int, rows: int, chunk: int = 1 << 20) -> np.ndarray:
+def _one_band_key(sig: _Rows, band: int, rows: int, chunk: int = 1 << 20) -> np.ndarray:
     """The band keys of one band (as `_band_keys(sig)[:, band]`), read from `sig` in chunks."""
-    n = sig.sig.shape[0] if isinstance(sig, _Rows) else sig.shape[0]
+    n = sig.sig.shape[0]
     key = np.empty(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for start in range(0, n, chunk):

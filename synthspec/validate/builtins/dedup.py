@@ -217,7 +217,7 @@ class DedupValidator(Validator):
             reported[dups] = True
             # millions of findings at 10^7 records: built directly, not through `add` (~3x the cost each)
             for i, j in zip(dups.tolist(), first_of[dups].tolist(), strict=True):
-                log.append(Finding(self.name, ERROR, f"exact duplicate of record {j}", i, ids.get(i), None,
+                log.append(Finding(self.name, Severity.ERROR, f"exact duplicate of record {j}", i, ids.get(i), None,
                                    1.0, 1.0, "exact"))
             res.metrics["exact_duplicate_rate"] = round(len(dups) / n, 4)
             del keys, first_of
@@ -232,7 +232,7 @@ class DedupValidator(Validator):
             new = found[~reported[found]]
             reported[new] = True
             for i, j, s in zip(new.tolist(), other[new].tolist(), sim[new].tolist(), strict=True):
-                log.append(Finding(self.name, ERROR, f"near duplicate of record {j} (Jaccard ~{s:.2f})", i,
+                log.append(Finding(self.name, Severity.ERROR, f"near duplicate of record {j} (Jaccard ~{s:.2f})", i,
                                    ids.get(i), None, round(s, 4), p.near_threshold, "near"))
             res.metrics["near_duplicate_rate"] = round(len(found) / n, 4)
             if seed_texts:
@@ -270,9 +270,6 @@ class DedupValidator(Validator):
             )
         else:
             res.notes.append("no seeds: the semantic duplicate rate has nothing to be calibrated against")
-
-
-ERROR = Severity.ERROR
 
 
 def _first_occurrence(keys: np.ndarray) -> np.ndarray:

@@ -121,10 +121,9 @@ class SchemaValidator(Validator):
             out.append(self.finding("warning", message, record_index=index, record_id=rid, field=field,
                                     value=value, threshold=threshold, code=code))
 
-        names = self._names if hasattr(self, "_names") else frozenset(ctx.spec.field_names)
         if not ctx.params.allow_extra:
             for key in record:
-                if not str(key).startswith("_") and key not in names and key != "id":
+                if not str(key).startswith("_") and key not in self._names and key != "id":
                     out.append(
                         self.finding(
                             "warning",
