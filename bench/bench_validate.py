@@ -228,8 +228,29 @@ def _child(mode: str, path: str, queue, pii_detector: str = "auto") -> None:
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     findings = {r.name: _digest(r.result.findings) for r in report.runs}
+    findings["(dropped, flagged)"] = (len(report.dropped), len(report.flagged))
     per = {r.name: round(r.peak_rss / 2**20) for r in report.runs if r.peak_rss}
     queue.put((seconds, peak, peak_children, findings, per, {r.name: round(r.seconds, 1) for r in report.runs}))
+
+
+CLI_SPEC = ROOT / "bench" / "validate_suite.synth"
+
+
+def _cli_child(path: str, workers: int, queue) -> None:
+    """`synthspec validate` itself on the file, in a fresh process tree: wall, peak RSS, exit code, summary."""
+    import re
+    import resource
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "synthspec", "validate", path, "--spec", str(CLI_SPEC),
+                           "--workers", str(workers)], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest process of the tree
+    found = re.search(r"(\d+) records would be dropped, (\d+) flagged", done.stdout)
+    summary = (int(found.group(1)), int(found.group(2))) if found else None
+    queue.put((seconds, peak, done.returncode, summary, done.stderr[-2000:]))
 
 
 def _digest(findings) -> tuple[int, str]:
@@ -264,13 +285,27 @@ def compare(sizes: list[int], long: bool, modes: list[str], pii_detector: str = 
                     fh.write("".join(json.dumps(r) + "\n" for r in rows))
             reference = None
             for mode in modes:
+                if mode.startswith("cli"):
+                    queue = ctx.Queue()
+                    proc = ctx.Process(target=_cli_child, args=(str(path), int(mode[3:]), queue))
+                    proc.start()
+                    seconds, peak, code, summary, err = queue.get()
+                    proc.join()
+                    want = reference.get("(dropped, flagged)") if reference else None
+                    same = f"exit {code}: {err}" if code != 0 else (
+                        "same drop/flag counts" if want and summary == tuple(want) else f"counts {summary} vs {want}")
+                    counts = f"{summary[0]:,} dropped, {summary[1]:,} flagged" if summary else "?"
+                    print(f"| {n:,} | {'100-150 words' if long else 'short'} | `synthspec validate --workers "
+                          f"{mode[3:]}` (exit {code}) | {seconds:.1f} | {peak / 2**20:.0f} (largest process) | "
+                          f"{counts} | {same} |", flush=True)
+                    continue
                 queue = ctx.Queue()
                 proc = ctx.Process(target=_child, args=(mode, str(path), queue, pii_detector))
                 proc.start()
                 seconds, peak, peak_children, findings, per, secs = queue.get()
                 proc.join()
                 digest = hashlib.sha1(json.dumps(findings, sort_keys=True).encode()).hexdigest()[:10]
-                total = sum(count for count, _ in findings.values())
+                total = sum(count for key, (count, _) in findings.items() if key != "(dropped, flagged)")
                 if reference is None:
                     reference = findings
                 same = "reference" if mode == modes[0] else (

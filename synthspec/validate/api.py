@@ -131,6 +131,9 @@ class ValidatorContext:
     # and the number of records once the pass is over.  None in a one-shot `check_dataset` run.
     shared: Any = None
     total: int | None = None
+    # two-phase runs only: `finish` may split independent work over the run's worker processes with
+    # `pool.map(module_level_function, pieces)` (`pool.workers` of them; see synthspec.validate.fanout)
+    pool: Any = None
 
 
 class RecordBatch:

@@ -17,9 +17,9 @@ only, so a group of 10,000 identical texts costs 20,000 comparisons, not
 from __future__ import annotations
 
 import mmap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,6 +29,7 @@ SHINGLE = 5
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
+PARALLEL_MIN = 500_000  # records from which banding is split over a finish pool's processes
 
 
 def shingle_keys(
@@ -271,20 +272,72 @@ def _one_band_key(sig: _Rows, band: int, rows: int, chunk: int = 1 << 20) -> np.
 
 
 def near_duplicates_banded(
-    sig: np.ndarray, threshold: float, bands: int = BANDS
+    sig: np.ndarray, threshold: float, bands: int = BANDS, pool: FanOut | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """`near_duplicates` in bounded memory: (best earlier index or -1, its similarity) for every record.
 
     The same candidate pairs and the same best match as `near_duplicates`, but
     the banding is done one band at a time (a sort of n band keys: the
-    shuffle of LSH, on one machine), candidates are confirmed band by band and
-    only each record's best match so far is kept, so memory is ~40 bytes a
-    record and `sig` can be a memory-mapped file of any size.  Most true
-    duplicates share every band, so a pair that cannot change its record's
-    best match (it is that match, it was confirmed already, or the match is an
-    identical earlier record) is not confirmed again: per record, its best
-    and one other confirmed partner are remembered (linear in n; a sorted set
-    of every confirmed pair was tried and grew superlinear at 10M records).
+    shuffle of LSH, partitioned by band), candidates are confirmed band by band
+    and only each record's best match so far is kept, so memory is ~40 bytes
+    a record and `sig` can be a memory-mapped file of any size.
+
+    Bands are independent, so with a `pool` (a two-phase run's finish pool,
+    `ValidatorContext.pool`) and memory-mapped signatures the bands are split
+    among its worker processes, each reading the file itself, and their
+    per-record bests are merged here (best: highest similarity, then lowest
+    index, as one process gives: the same answer, a test compares).  Below
+    `PARALLEL_MIN` records starting the processes costs more than it saves.
+    """
+    groups = [list(range(bands))[i::max(1, pool.workers)] for i in range(max(1, pool.workers))] if pool else []
+    if not isinstance(sig, np.memmap) or sig.shape[0] < PARALLEL_MIN or len([g for g in groups if g]) < 2:
+        return _banded(sig, threshold, range(bands), bands)
+    assert pool is not None
+    source = MappedSignatures(str(sig.filename), sig.dtype.str, tuple(sig.shape), int(sig.offset))
+    best_other = np.full(sig.shape[0], -1, dtype=np.int64)
+    best_sim = np.full(sig.shape[0], -1.0)
+    for other, sims in pool.map(_banded_part, [(source, threshold, g, bands) for g in groups if g]):
+        better = (sims > best_sim) | ((sims == best_sim) & (other >= 0) & (other < best_other))
+        best_other[better] = other[better]
+        best_sim[better] = sims[better]
+    return best_other, best_sim
+
+
+class FanOut(Protocol):
+    """Runs a module-level function over items on `workers` processes (`ValidatorContext.pool`)."""
+
+    workers: int
+
+    def map(self, fn: Any, items: Sequence[Any]) -> Iterable[Any]: ...
+
+
+@dataclass(frozen=True)
+class MappedSignatures:
+    """Where a memory-mapped signature matrix lives, so another process can map it too."""
+
+    path: str
+    dtype: str
+    shape: tuple[int, ...]
+    offset: int
+
+    def open(self) -> np.ndarray:
+        return np.memmap(self.path, dtype=np.dtype(self.dtype), mode="r", shape=self.shape, offset=self.offset)
+
+
+def _banded_part(job: tuple[MappedSignatures, float, list[int], int]) -> tuple[np.ndarray, np.ndarray]:
+    source, threshold, group, bands = job
+    return _banded(source.open(), threshold, group, bands)
+
+
+def _banded(sig: np.ndarray, threshold: float, band_ids: Iterable[int], bands: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's best earlier match over the bands `band_ids` (see `near_duplicates_banded`).
+
+    Most true duplicates share every band, so a pair that cannot change its
+    record's best match (it is that match, it was confirmed already, or the
+    match is an identical earlier record) is not confirmed again: per record,
+    its best and one other confirmed partner are remembered (linear in n; a
+    sorted set of every confirmed pair was tried and grew superlinear at 10M
+    records).
     """
     n, num_perm = sig.shape
     rows = num_perm // bands
@@ -292,7 +345,7 @@ def near_duplicates_banded(
     best_other = np.full(n, -1, dtype=np.int64)
     best_sim = np.full(n, -1.0)
     also = np.full(n, -1, dtype=np.int64)
-    for band in range(bands):
+    for band in band_ids:
         keys = _one_band_key(read, band, rows)
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]

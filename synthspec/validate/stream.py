@@ -33,6 +33,7 @@ from synthspec.diagnostics import Diagnostic, SynthspecError
 from synthspec.ir.model import Spec
 from synthspec.validate.api import RecordBatch, Scope, Validator, ValidatorContext
 from synthspec.validate.batches import TARGET_BYTES, Chunk, plan_chunks
+from synthspec.validate.fanout import FinishPool
 from synthspec.validate.finder import LoadedPlugins
 from synthspec.validate.registry import get_registry
 from synthspec.validate.results import Report, ValidatorRun
@@ -220,7 +221,7 @@ def validate_file(
     else:
         results = run_in_process(job, chunks)
         executor_name = "1 process"
-    return drive(spec, planned, job, results, registry, executor_name)
+    return drive(spec, planned, job, results, registry, executor_name, workers=workers)
 
 
 def drive(
@@ -230,10 +231,12 @@ def drive(
     results: Iterable[ChunkResult],
     registry: LoadedPlugins,
     executor_name: str = "",
+    workers: int = 1,
 ) -> Report:
-    """Merge chunk results in order, run every `finish`, build the report."""
+    """Merge chunk results in order, run every `finish` (with a pool of `workers` processes), build the report."""
     driver_rss = PeakRss()
     store = RunStore(job.cache_dir)
+    pool = FinishPool(workers)
     phases: dict[str, Phases] = {}
     for e in job.entries:
         ctx = ValidatorContext(spec=job.spec, records=(), seeds=job.seeds, params=e.params)
@@ -292,7 +295,8 @@ def drive(
             error = crashed.get(name) or (None if name in phases else "could not be prepared")
             if error is None:
                 ctx = ValidatorContext(
-                    spec=job.spec, records=(), seeds=job.seeds, params=p.params, shared=store, total=total
+                    spec=job.spec, records=(), seeds=job.seeds, params=p.params, shared=store, total=total,
+                    pool=pool,
                 )
                 try:
                     with driver_rss.track(name):
@@ -309,16 +313,18 @@ def drive(
                 if p.use.required:
                     raise SynthspecError(_diag(p.use, codes.VALIDATOR_CRASHED, f"required validator {name!r} crashed: {run.error}"))
             run.seconds = seconds.get(name, 0.0) + time.perf_counter() - start
-            run.peak_rss = max(peaks.get(name, 0), driver_rss.peaks.get(name, 0)) or None
+            run.peak_rss = max(peaks.get(name, 0), driver_rss.peaks.get(name, 0), pool.take_peak()) or None
             if run.status == "ok" and run.has_errors:
                 run.status = "triggered"
             _apply_policy(report, run)
             report.runs.append(run)
         report.executor = executor_name
-        report.peak_rss = max([current_rss(), *peaks.values(), *driver_rss.peaks.values()])
+        report.peak_rss = max([current_rss(), *peaks.values(), *driver_rss.peaks.values(),
+                               *(r.peak_rss or 0 for r in report.runs)])
         ok = True
         return report
     finally:
+        pool.close()
         driver_rss.stop()
         store.close(publish=ok)
 

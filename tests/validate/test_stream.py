@@ -16,6 +16,7 @@ from bench.bench_validate import make_records as bench_records
 from synthspec.diagnostics import SynthspecError
 from synthspec.ir.model import ValidatorUse
 from synthspec.validate import findings as findings_module
+from synthspec.validate import minhash
 from synthspec.validate.batches import plan_chunks
 from synthspec.validate.finder import FoundPlugin, LoadedPlugin, LoadedPlugins
 from synthspec.validate.findings import FindingLog
@@ -86,6 +87,7 @@ def test_streaming_suite_equals_the_one_shot_suite_on_many_chunks_and_two_proces
     registry = with_plugins(Shortest, V1Total)
     one_shot = validate_records(spec, records, banking_seeds, registry)
     assert len(one_shot.run("dedup").errors) > 1000 and len(one_shot.run("seed_copy").errors) > 1000
+    monkeypatch.setattr(minhash, "PARALLEL_MIN", 0)  # dedup's banding split over the finish pool's 2 processes
     streamed = validate_file(spec, path, workers=2, seeds=banking_seeds, registry=registry,
                              cache_dir=tmp_path / "cache", target_bytes=60_000)
     assert streamed.executor == "2 processes"
@@ -95,6 +97,7 @@ def test_streaming_suite_equals_the_one_shot_suite_on_many_chunks_and_two_proces
     assert all(r.peak_rss and r.peak_rss > 10 * 2**20 for r in streamed.runs)
     # a second run reads the signatures back from the cache and still agrees, with the findings of dedup and
     # seed_copy (thousands each) spilled to disk past 500 in memory
+    monkeypatch.setattr(minhash, "PARALLEL_MIN", 10**9)
     monkeypatch.setattr(findings_module, "MEMORY_LIMIT", 500)
     monkeypatch.setattr(findings_module, "BLOCK", 128)
     again = validate_file(spec, path, workers=1, seeds=banking_seeds, registry=registry,
@@ -174,6 +177,27 @@ def test_a_crashing_two_phase_plugin_does_not_lose_the_other_results(banking_spe
     assert report.run("schema").status in ("ok", "triggered")
 
 
+def _banded_on_processes(path, whole) -> bool:
+    """Banding split by band over two real spawned processes gives the one-process answer."""
+    import numpy as np
+
+    from synthspec.validate import minhash
+    from synthspec.validate.fanout import FinishPool
+
+    pool = FinishPool(2)
+    saved, minhash.PARALLEL_MIN = minhash.PARALLEL_MIN, 0
+    try:
+        other, sim = minhash.near_duplicates_banded(np.load(path, mmap_mode="r"), 0.8, pool=pool)
+        child_peak = pool.take_peak()
+    finally:
+        minhash.PARALLEL_MIN = saved
+        pool.close()
+    assert child_peak > 0  # the bands ran in the children, which report their memory
+    return {i: (int(other[i]), float(sim[i])) for i in np.flatnonzero(other >= 0)} == {
+        i: (m.other, m.similarity) for i, m in whole.items()
+    }
+
+
 def test_banded_near_duplicates_and_batched_reference_matching_equal_the_whole_array_versions(tmp_path) -> None:
     import numpy as np
 
@@ -190,6 +214,7 @@ def test_banded_near_duplicates_and_batched_reference_matching_equal_the_whole_a
     }
     reference, query = sig[:1500], sig[1500:]
     full = minhash.best_matches(reference, query, 0.8)
+    assert _banded_on_processes(tmp_path / "sig.npy", whole)
     pieces = {}
     for start in range(0, len(query), 777):
         for i, m in minhash.best_matches(reference, query[start : start + 777], 0.8).items():

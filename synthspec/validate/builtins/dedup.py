@@ -227,7 +227,7 @@ class DedupValidator(Validator):
                 )
         if p.near:
             sig = ctx.shared.get("minhash", fields)
-            other, sim = minhash.near_duplicates_banded(sig, p.near_threshold)
+            other, sim = minhash.near_duplicates_banded(sig, p.near_threshold, pool=ctx.pool)
             found = np.flatnonzero(other >= 0)
             new = found[~reported[found]]
             reported[new] = True
