@@ -289,14 +289,14 @@ def near_duplicates_banded(
     index, as one process gives: the same answer, a test compares).  Below
     `PARALLEL_MIN` records starting the processes costs more than it saves.
     """
-    groups = [list(range(bands))[i::max(1, pool.workers)] for i in range(max(1, pool.workers))] if pool else []
-    if not isinstance(sig, np.memmap) or sig.shape[0] < PARALLEL_MIN or len([g for g in groups if g]) < 2:
+    parts = min(pool.workers, bands) if pool is not None else 1
+    if pool is None or parts < 2 or not isinstance(sig, np.memmap) or sig.shape[0] < PARALLEL_MIN:
         return _banded(sig, threshold, range(bands), bands)
-    assert pool is not None
+    groups = [list(range(part, bands, parts)) for part in range(parts)]
     source = MappedSignatures(str(sig.filename), sig.dtype.str, tuple(sig.shape), int(sig.offset))
     best_other = np.full(sig.shape[0], -1, dtype=np.int64)
     best_sim = np.full(sig.shape[0], -1.0)
-    for other, sims in pool.map(_banded_part, [(source, threshold, g, bands) for g in groups if g]):
+    for other, sims in pool.map(_banded_part, [(source, threshold, g, bands) for g in groups]):
         better = (sims > best_sim) | ((sims == best_sim) & (other >= 0) & (other < best_other))
         best_other[better] = other[better]
         best_sim[better] = sims[better]
