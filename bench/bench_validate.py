@@ -244,13 +244,82 @@ def _cli_child(path: str, workers: int, queue) -> None:
     import sys
 
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "synthspec", "validate", path, "--spec", str(CLI_SPEC),
-                           "--workers", str(workers)], capture_output=True, text=True, check=False)
+    proc = subprocess.Popen([sys.executable, "-m", "synthspec", "validate", path, "--spec", str(CLI_SPEC),
+                             "--workers", str(workers)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = TreeMemory(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
     seconds = time.perf_counter() - start
+    sampler.stop()
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest process of the tree
-    found = re.search(r"(\d+) records would be dropped, (\d+) flagged", done.stdout)
+    found = re.search(r"(\d+) records would be dropped, (\d+) flagged", stdout)
     summary = (int(found.group(1)), int(found.group(2))) if found else None
-    queue.put((seconds, peak, done.returncode, summary, done.stderr[-2000:]))
+    queue.put((seconds, peak, proc.returncode, summary, stderr[-2000:], sampler.peak_pss, sampler.peak_used))
+
+
+class TreeMemory:
+    """Samples, once a second, the memory of a process and all its descendants, as the machine sees it.
+
+    Why: the peak RSS of the largest process undercounts a tree (the driver and two banding children run at once)
+    and the sum of RSS overcounts it (the children map the same signature file, and each counts those pages).  PSS
+    (`/proc/PID/smaps_rollup`, Linux) shares each page among the processes that map it, so the tree's sum is what
+    it occupies; `MemTotal - MemAvailable` growth over the start is the machine-wide cost (page cache excluded).
+    Sampling misses peaks shorter than the interval.  Off Linux both stay 0.
+    """
+
+    def __init__(self, root: int, interval: float = 1.0) -> None:
+        import threading
+
+        self.root, self.interval = root, interval
+        self.peak_pss = self.peak_used = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._baseline = self._used()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @staticmethod
+    def _used() -> int:
+        try:
+            info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        except OSError:
+            return 0
+        return (int(info["MemTotal"].split()[0]) - int(info["MemAvailable"].split()[0])) * 1024
+
+    def _tree(self) -> list[int]:
+        parents: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:  # the field after the parenthesised command name is the state, then the parent pid
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                parents.setdefault(ppid, []).append(int(entry.name))
+        tree, todo = [], [self.root]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(parents.get(pid, []))
+        return tree
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            pss = 0
+            for pid in self._tree():
+                try:
+                    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                        if line.startswith("Pss:"):
+                            pss += int(line.split()[1]) * 1024
+                            break
+                except OSError:
+                    continue
+            self.peak_pss = max(self.peak_pss, pss)
+            self.peak_used = max(self.peak_used, self._used() - self._baseline)
 
 
 def _digest(findings) -> tuple[int, str]:
@@ -289,14 +358,15 @@ def compare(sizes: list[int], long: bool, modes: list[str], pii_detector: str = 
                     queue = ctx.Queue()
                     proc = ctx.Process(target=_cli_child, args=(str(path), int(mode[3:]), queue))
                     proc.start()
-                    seconds, peak, code, summary, err = queue.get()
+                    seconds, peak, code, summary, err, tree_pss, used = queue.get()
                     proc.join()
                     want = reference.get("(dropped, flagged)") if reference else None
                     same = f"exit {code}: {err}" if code != 0 else (
                         "same drop/flag counts" if want and summary == tuple(want) else f"counts {summary} vs {want}")
                     counts = f"{summary[0]:,} dropped, {summary[1]:,} flagged" if summary else "?"
                     print(f"| {n:,} | {'100-150 words' if long else 'short'} | `synthspec validate --workers "
-                          f"{mode[3:]}` (exit {code}) | {seconds:.1f} | {peak / 2**20:.0f} (largest process) | "
+                          f"{mode[3:]}` (exit {code}) | {seconds:.1f} | {peak / 2**20:.0f} (largest process); whole tree "
+                          f"{tree_pss / 2**20:.0f} PSS; machine +{used / 2**20:.0f} used | "
                           f"{counts} | {same} |", flush=True)
                     continue
                 queue = ctx.Queue()
