@@ -87,6 +87,21 @@ def synthspec_command() -> list[str]:
     return [sys.executable, "-m", "synthspec"]
 
 
+def _check_modules(spec: str, env: dict[str, str]) -> list[str]:
+    """The top-level-first names of every module in `sys.modules` after `synthspec check SPEC` ran in a fresh
+    process (importing them all costs what the check's imports cost, whatever imports them lazily)."""
+    code = ("import sys, io, contextlib\n"
+            "from synthspec.cli import main\n"
+            f"sys.argv = ['synthspec', 'check', {spec!r}]\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "    try:\n        main()\n    except SystemExit:\n        pass\n"
+            "print(' '.join(sorted(m for m in sys.modules if '.' not in m or m.startswith('synthspec'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO, check=True)
+    names = done.stdout.split()
+    return [m for m in names if m.isidentifier() or all(part.isidentifier() for part in m.split("."))
+            if not m.startswith("__")]
+
+
 def cold_check(runs: int = 7, baseline_tree: str | None = None) -> None:
     """A cold `synthspec check` of the flagship, beside interpreter start-up and `ruff check` of one file."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -99,6 +114,9 @@ def cold_check(runs: int = 7, baseline_tree: str | None = None) -> None:
                  _median_wall([sys.executable, "-c", "import pydantic.main, lark, jinja2"], runs, env)))
     synthspec = synthspec_command()
     rows.append(("synthspec --help", _median_wall([*synthspec, "--help"], runs, env)))
+    # every module the flagship check loads, imported and nothing run: check minus this row is the check's work
+    rows.append(("python -c 'import <every module the flagship check loads>' (imports only, no work)",
+                 _median_wall([sys.executable, "-c", "import " + ", ".join(_check_modules(spec, env))], runs, env)))
     rows.append((f"synthspec check {spec}", _median_wall([*synthspec, "check", spec], runs, env)))
     minimal = "tests/fixtures/check/ok/minimal.synth"
     rows.append((f"synthspec check {minimal}", _median_wall([*synthspec, "check", minimal], runs, env)))
@@ -111,7 +129,7 @@ def cold_check(runs: int = 7, baseline_tree: str | None = None) -> None:
     if ruff:
         rows.append(("ruff check synthspec/cli/check_cmd.py", _median_wall(
             [ruff, "check", "--no-cache", "synthspec/cli/check_cmd.py"], runs, env)))
-    startup, check_wall = rows[0][1][0], rows[3][1][0]
+    startup, check_wall = rows[0][1][0], rows[4][1][0]
     print(f"{'wall':>8} {'cpu':>8} {'wall-startup':>13}  command   (medians of {runs} runs; synthspec = "
           f"{' '.join(synthspec)})")
     for name, (wall, cpu) in rows:
